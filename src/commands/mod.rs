@@ -1,0 +1,73 @@
+//! One module per subcommand: each turns its arguments into calls into the
+//! library and reports through `Output`. `anyhow` lives here and in `main`.
+
+pub mod render;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::{Cli, Command};
+use crate::exit::Exit;
+use crate::output::Output;
+
+/// Run the parsed command line.
+pub fn run(cli: Cli, output: &Output) -> Result<Exit> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&cli.global, &args, output),
+        Command::Render(args) => render::run(&cli.global, &args, output),
+    }
+}
+
+/// The spec path: `--spec` or `MAILCTL_SPEC`, else `./mailctl.toml`, else
+/// `/etc/mailctl/mailctl.toml`.
+pub fn spec_path(given: Option<&Path>) -> Result<PathBuf> {
+    if let Some(path) = given {
+        return Ok(path.to_path_buf());
+    }
+    for candidate in ["mailctl.toml", "/etc/mailctl/mailctl.toml"] {
+        if Path::new(candidate).exists() {
+            return Ok(PathBuf::from(candidate));
+        }
+    }
+    bail!("no spec found: there is no ./mailctl.toml or /etc/mailctl/mailctl.toml; pass --spec PATH (or set MAILCTL_SPEC), or create one with `mailctl init`")
+}
+
+/// Times the phases of a command for `--verbose`.
+pub struct Timer<'a> {
+    output: &'a Output,
+    last: Instant,
+}
+
+impl<'a> Timer<'a> {
+    pub fn new(output: &'a Output) -> Self {
+        Timer { output, last: Instant::now() }
+    }
+
+    pub fn lap(&mut self, what: &str) {
+        let now = Instant::now();
+        self.output
+            .verbose(&format!("{what}: {:.1} ms", (now - self.last).as_secs_f64() * 1000.0));
+        self.last = now;
+    }
+}
+
+/// Load and validate the spec, printing its diagnostics. Invalid specs are
+/// an error (exit 2) for every command but `validate`.
+pub fn load_spec(path: &Path, output: &Output, timer: &mut Timer) -> Result<crate::spec::Spec> {
+    match crate::spec::load(path) {
+        Ok(loaded) => {
+            timer.lap("parse and validate spec");
+            output.diagnostics(&loaded.warnings);
+            Ok(loaded.spec)
+        }
+        Err(error) => {
+            if let crate::spec::SpecError::Invalid { diagnostics, .. } = &error {
+                output.diagnostics(diagnostics);
+            }
+            Err(error).context("nothing was written")
+        }
+    }
+}

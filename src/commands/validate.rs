@@ -1,0 +1,67 @@
+//! `mailctl validate`: the spec, then the files it renders, checked.
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::cli::{GlobalArgs, ReportFormat, ValidateArgs};
+use crate::exit::Exit;
+use crate::output::Output;
+use crate::spec::{self, Diagnostic, SpecError};
+
+#[derive(Serialize)]
+struct Report<'a> {
+    spec: String,
+    valid: bool,
+    errors: usize,
+    warnings: usize,
+    diagnostics: &'a [Diagnostic],
+}
+
+pub fn run(global: &GlobalArgs, args: &ValidateArgs, output: &Output) -> Result<Exit> {
+    let path = super::spec_path(global.spec.as_deref())?;
+    let mut timer = super::Timer::new(output);
+    let diagnostics = match spec::load(&path) {
+        Ok(loaded) => {
+            timer.lap("parse and validate spec");
+            // Rendering in memory catches template errors too.
+            crate::render::render(&loaded.spec, args.templates.as_deref())?;
+            timer.lap("render in memory");
+            loaded.warnings
+        }
+        Err(SpecError::Invalid { diagnostics, .. }) => diagnostics,
+        Err(error) => return Err(error.into()),
+    };
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    match args.format {
+        ReportFormat::Json => output.json(&Report {
+            spec: path.display().to_string(),
+            valid: errors == 0,
+            errors,
+            warnings,
+            diagnostics: &diagnostics,
+        }),
+        ReportFormat::Text => {
+            output.diagnostics(&diagnostics);
+            if errors == 0 {
+                output.status(&format!(
+                    "{} is valid{}",
+                    path.display(),
+                    match warnings {
+                        0 => String::new(),
+                        1 => " (1 warning)".to_owned(),
+                        n => format!(" ({n} warnings)"),
+                    }
+                ));
+            } else {
+                output.status(&format!(
+                    "{} is not valid: {errors} error{}, {warnings} warning{}",
+                    path.display(),
+                    if errors == 1 { "" } else { "s" },
+                    if warnings == 1 { "" } else { "s" }
+                ));
+            }
+        }
+    }
+    Ok(if errors == 0 { Exit::Success } else { Exit::Problems })
+}

@@ -1,0 +1,33 @@
+//! mailctl: run a self-hosted mail domain from one declarative TOML spec.
+//!
+//! The library does the work; `main.rs` only parses the command line and
+//! maps the result to an exit code.
+//!
+//! - `spec`: reading and validating `mailctl.toml` into a model
+//! - `render`: the Postfix files from the model, and writing them safely
+//! - `postfix`: Postfix's own programs
+//! - `cli`, `commands`, `output`, `exit`: the command-line front end
+
+pub mod cli;
+pub mod commands;
+pub mod exit;
+pub mod output;
+pub mod postfix;
+pub mod render;
+pub mod spec;
+
+use clap::Parser;
+
+/// Parse the command line, run the command, print any error, and return the
+/// exit code.
+pub fn run() -> exit::Exit {
+    let cli = cli::Cli::parse();
+    let output = output::Output::new(&cli.global);
+    match commands::run(cli, &output) {
+        Ok(code) => code,
+        Err(error) => {
+            output.error(&error);
+            exit::classify(&error)
+        }
+    }
+}

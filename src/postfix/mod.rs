@@ -1,0 +1,3 @@
+//! Postfix itself: running its programs (`tools`).
+
+pub mod tools;

@@ -1,0 +1,310 @@
+//! Plan, then apply: compare the rendered files with what is on disk, then
+//! write only what changed, so that either every file is new or none is.
+//!
+//! Applying goes through a staging directory inside the target directory
+//! (same file system, so `rename` is atomic): every changed file is written
+//! and fsynced there, maps are compiled there with `postmap`, and only when
+//! all of that worked is each file renamed into place, after a hard-link
+//! backup of the file it replaces under `.mailctl-backup/`. If a rename fails
+//! half-way, the files already replaced are put back from those backups.
+
+use std::fs::{self, File, Permissions};
+use std::io::{self, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use super::RenderedFile;
+use crate::postfix::tools::{PostfixTools, ToolError};
+use crate::spec::model::MapType;
+
+/// Mode for new files: Postfix files are world-readable, never writable by others.
+const NEW_FILE_MODE: u32 = 0o644;
+const BACKUP_DIR: &str = ".mailctl-backup";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    Unchanged,
+    Created,
+    Updated,
+}
+
+#[derive(Debug)]
+pub struct PlannedFile {
+    pub file: RenderedFile,
+    pub path: PathBuf,
+    pub change: Change,
+    /// What is on disk now, for `--diff`; `None` when there is no file.
+    pub current: Option<Vec<u8>>,
+    /// The current file's mode and owner, kept when it is replaced.
+    current_meta: Option<(u32, u32, u32)>,
+}
+
+#[derive(Debug)]
+pub struct Plan {
+    pub dir: PathBuf,
+    pub files: Vec<PlannedFile>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("cannot {action} `{}`", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("compiling the lookup tables failed; the previous files in `{}` are untouched", dir.display())]
+    Postmap {
+        dir: PathBuf,
+        #[source]
+        source: ToolError,
+    },
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> ApplyError {
+    let path = path.to_path_buf();
+    move |source| ApplyError::Io { action, path, source }
+}
+
+/// Compare each rendered file with the file of the same name in `dir`.
+pub fn plan(dir: &Path, files: Vec<RenderedFile>) -> Result<Plan, ApplyError> {
+    let mut planned = Vec::with_capacity(files.len());
+    for file in files {
+        let path = dir.join(file.name);
+        let (current, current_meta) = match fs::read(&path) {
+            Ok(bytes) => {
+                let meta = fs::metadata(&path).map_err(io_error("read", &path))?;
+                (Some(bytes), Some((meta.mode() & 0o7777, meta.uid(), meta.gid())))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => (None, None),
+            Err(e) => return Err(io_error("read", &path)(e)),
+        };
+        let change = match &current {
+            None => Change::Created,
+            Some(bytes) if *bytes == file.contents => Change::Unchanged,
+            Some(_) => Change::Updated,
+        };
+        planned.push(PlannedFile { file, path, change, current, current_meta });
+    }
+    Ok(Plan { dir: dir.to_path_buf(), files: planned })
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.files.iter().any(|f| f.change != Change::Unchanged)
+    }
+
+    /// A unified diff of every changed file against what is on disk.
+    pub fn diff(&self) -> String {
+        let mut out = String::new();
+        for planned in self.files.iter().filter(|f| f.change != Change::Unchanged) {
+            let old = planned
+                .current
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            let new = String::from_utf8_lossy(&planned.file.contents);
+            let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
+            let old_name = if planned.current.is_some() {
+                planned.path.display().to_string()
+            } else {
+                "/dev/null".to_owned()
+            };
+            out.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&old_name, &planned.path.display().to_string())
+                    .to_string(),
+            );
+        }
+        out
+    }
+}
+
+/// How to apply a plan.
+#[derive(Debug, Clone, Copy)]
+pub struct ApplyOptions<'a> {
+    pub map_type: MapType,
+    /// `None` skips compiling the maps (`--no-postmap`, or no Postfix here).
+    pub postfix: Option<&'a PostfixTools>,
+}
+
+/// What applying did.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ApplyReport {
+    /// Files written, by name.
+    pub written: Vec<String>,
+    /// Maps compiled with `postmap`, by name.
+    pub compiled: Vec<String>,
+}
+
+/// Write the plan's changed files into place, compiling maps first.
+pub fn apply(plan: &Plan, options: ApplyOptions) -> Result<ApplyReport, ApplyError> {
+    fs::create_dir_all(&plan.dir).map_err(io_error("create directory", &plan.dir))?;
+    let stage = Stage::create(&plan.dir)?;
+    let mut report = ApplyReport::default();
+
+    // Files to move into place: (staged path, final path, name).
+    let mut moves: Vec<(PathBuf, PathBuf, String)> = Vec::new();
+    for planned in plan.files.iter().filter(|f| f.change != Change::Unchanged) {
+        let staged = stage.write(&planned.file.contents, planned.file.name, planned.current_meta)?;
+        moves.push((staged, planned.path.clone(), planned.file.name.to_owned()));
+        report.written.push(planned.file.name.to_owned());
+    }
+
+    if let Some(tools) = options.postfix {
+        // postmap reads main.cf from its -c directory: give it the new one.
+        // Postfix tools wait for a main.cf or source file written in the last
+        // second to settle (they guard against half-written files). Ours are
+        // complete and synced, so they are dated back instead.
+        if !plan.files.iter().any(|f| f.file.name == "main.cf" && f.change != Change::Unchanged)
+            && let Some(main_cf) = plan.files.iter().find(|f| f.file.name == "main.cf")
+        {
+            stage.write(&main_cf.file.contents, "main.cf", None)?;
+        }
+        backdate(&stage.dir.join("main.cf"))?;
+        for planned in plan.files.iter().filter(|f| f.file.is_map) {
+            let db_name = format!("{}{}", planned.file.name, options.map_type.db_suffix());
+            let stale = planned.change != Change::Unchanged || db_is_stale(&planned.path, &plan.dir.join(&db_name));
+            if !stale {
+                continue;
+            }
+            let source = if planned.change == Change::Unchanged {
+                stage.write(&planned.file.contents, planned.file.name, planned.current_meta)?
+            } else {
+                stage.dir.join(planned.file.name)
+            };
+            backdate(&source)?;
+            tools
+                .postmap(&stage.dir, options.map_type, &source)
+                .map_err(|source| ApplyError::Postmap { dir: plan.dir.clone(), source })?;
+            let db = stage.dir.join(&db_name);
+            if let Some((mode, uid, gid)) = planned.current_meta {
+                set_meta(&db, mode & !0o002, uid, gid)?;
+            }
+            moves.push((db, plan.dir.join(&db_name), db_name));
+            report.compiled.push(planned.file.name.to_owned());
+        }
+    }
+
+    commit(&plan.dir, &moves)?;
+    sync_dir(&plan.dir)?;
+    drop(stage);
+    Ok(report)
+}
+
+/// A `.db`/`.lmdb` that is missing or older than its source needs `postmap`.
+fn db_is_stale(source: &Path, db: &Path) -> bool {
+    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (modified(source), modified(db)) {
+        (Some(source), Some(db)) => db < source,
+        _ => true,
+    }
+}
+
+fn backdate(path: &Path) -> Result<(), ApplyError> {
+    let past = SystemTime::now() - Duration::from_secs(2);
+    File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(past))
+        .map_err(io_error("set the modification time of", path))
+}
+
+fn set_meta(path: &Path, mode: u32, uid: u32, gid: u32) -> Result<(), ApplyError> {
+    fs::set_permissions(path, Permissions::from_mode(mode)).map_err(io_error("set the mode of", path))?;
+    // Only root can give a file away; anyone else keeps their own files.
+    match std::os::unix::fs::chown(path, Some(uid), Some(gid)) {
+        Err(e) if e.kind() != io::ErrorKind::PermissionDenied => Err(io_error("set the owner of", path)(e)),
+        _ => Ok(()),
+    }
+}
+
+/// Rename every staged file into place, backing up what it replaces. On the
+/// first failure, undo the renames already done and report the failure.
+fn commit(dir: &Path, moves: &[(PathBuf, PathBuf, String)]) -> Result<(), ApplyError> {
+    let backup_dir = dir.join(BACKUP_DIR);
+    if !moves.is_empty() {
+        fs::create_dir_all(&backup_dir).map_err(io_error("create directory", &backup_dir))?;
+    }
+    // (final path, backup path if there was a file before)
+    let mut done: Vec<(PathBuf, Option<PathBuf>)> = Vec::with_capacity(moves.len());
+    for (staged, target, name) in moves {
+        let result = (|| {
+            let backup = backup_dir.join(name);
+            let had_file = target.symlink_metadata().is_ok_and(|m| m.is_file());
+            if had_file {
+                match fs::remove_file(&backup) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_error("replace backup", &backup)(e)),
+                    _ => {}
+                }
+                fs::hard_link(target, &backup).map_err(io_error("back up", target))?;
+            }
+            fs::rename(staged, target).map_err(io_error("write", target))?;
+            Ok(had_file.then_some(backup))
+        })();
+        match result {
+            Ok(backup) => done.push((target.clone(), backup)),
+            Err(error) => {
+                for (target, backup) in done.iter().rev() {
+                    // Best effort: the error reported is the one that stopped us.
+                    match backup {
+                        Some(backup) => {
+                            let _ = fs::rename(backup, target);
+                        }
+                        None => {
+                            let _ = fs::remove_file(target);
+                        }
+                    }
+                }
+                return Err(error);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<(), ApplyError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_error("sync directory", dir))
+}
+
+/// A private directory for the new files, removed when dropped.
+struct Stage {
+    dir: PathBuf,
+}
+
+impl Stage {
+    fn create(parent: &Path) -> Result<Stage, ApplyError> {
+        let dir = parent.join(format!(".mailctl-stage-{}", std::process::id()));
+        // A stage left behind by a killed run of this same pid is stale.
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir(&dir).map_err(io_error("create directory", &dir))?;
+        fs::set_permissions(&dir, Permissions::from_mode(0o700)).map_err(io_error("set the mode of", &dir))?;
+        Ok(Stage { dir })
+    }
+
+    /// Write, set mode and owner, fsync; returns the staged path.
+    fn write(&self, contents: &[u8], name: &str, meta: Option<(u32, u32, u32)>) -> Result<PathBuf, ApplyError> {
+        let path = self.dir.join(name);
+        let mut file = File::create(&path).map_err(io_error("write", &path))?;
+        file.write_all(contents).map_err(io_error("write", &path))?;
+        match meta {
+            Some((mode, uid, gid)) => set_meta(&path, mode & !0o002, uid, gid)?,
+            None => fs::set_permissions(&path, Permissions::from_mode(NEW_FILE_MODE)).map_err(io_error("set the mode of", &path))?,
+        }
+        file.sync_all().map_err(io_error("sync", &path))?;
+        Ok(path)
+    }
+}
+
+impl Drop for Stage {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}

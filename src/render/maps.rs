@@ -1,0 +1,137 @@
+//! The lookup tables, written straight into byte buffers: a spec with a
+//! million aliases renders in well under a second this way, where a template
+//! engine spends microseconds per line.
+//!
+//! Keys and values were validated (no whitespace, commas, `$` or control
+//! characters), so each entry is one line, `key<TAB>value`.
+//!
+//! - `virtual` (`virtual_alias_maps`): aliases, catch-alls and alias domains.
+//!   A catch-all (`@domain`) would also swallow mail for the domain's own
+//!   mailboxes, because Postfix consults this table first; so a domain with
+//!   a catch-all maps each mailbox to itself, as VIRTUAL_README advises.
+//!   Alias domains are spelled out address by address rather than with
+//!   `@alias @domain`, so that mail for unknown users of an alias domain is
+//!   refused during SMTP instead of bounced later.
+//! - `vmailbox` (`virtual_mailbox_maps`): each mailbox and its Maildir.
+//! - `vdomains` (`virtual_mailbox_domains`): the hosted domains.
+
+use std::io::Write;
+
+use crate::spec::model::{Domain, Spec};
+
+fn start(header: &str, what: &str, capacity: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(capacity + header.len() + 200);
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(b"\n# ");
+    out.extend_from_slice(what.as_bytes());
+    out.extend_from_slice(b"\n");
+    out
+}
+
+fn entry(out: &mut Vec<u8>, key: &[&str], value: &[&str]) {
+    for part in key {
+        out.extend_from_slice(part.as_bytes());
+    }
+    out.push(b'\t');
+    for part in value {
+        out.extend_from_slice(part.as_bytes());
+    }
+    out.push(b'\n');
+}
+
+fn targets(out: &mut Vec<u8>, key: &[&str], targets: &[String]) {
+    for part in key {
+        out.extend_from_slice(part.as_bytes());
+    }
+    out.push(b'\t');
+    for (i, target) in targets.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b", ");
+        }
+        out.extend_from_slice(target.as_bytes());
+    }
+    out.push(b'\n');
+}
+
+/// Bytes per alias line, roughly, to size the buffer once.
+fn estimate(domains: &[Domain]) -> usize {
+    domains
+        .iter()
+        .map(|d| {
+            let lines = d.aliases.len() + d.mailboxes.len() * (1 + d.alias_domains.len());
+            lines * (2 * d.name.len() + 24)
+        })
+        .sum()
+}
+
+pub fn virtual_aliases(spec: &Spec, header: &str) -> Vec<u8> {
+    let mut out = start(
+        header,
+        "virtual_alias_maps: address -> where its mail goes (see virtual(5))",
+        estimate(&spec.domains),
+    );
+    for domain in &spec.domains {
+        let name = domain.name.as_str();
+        let _ = writeln!(out, "\n# {name}");
+        for alias in &domain.aliases {
+            targets(&mut out, &[&alias.local, "@", name], &alias.targets);
+        }
+        if !domain.catch_all.is_empty() {
+            for mailbox in &domain.mailboxes {
+                entry(&mut out, &[&mailbox.local, "@", name], &[&mailbox.local, "@", name]);
+            }
+            targets(&mut out, &["@", name], &domain.catch_all);
+        }
+        for alias_domain in &domain.alias_domains {
+            let _ = writeln!(out, "# {alias_domain}: alias domain of {name}");
+            let locals = domain
+                .mailboxes
+                .iter()
+                .map(|m| m.local.as_str())
+                .chain(domain.aliases.iter().map(|a| a.local.as_str()));
+            for local in locals {
+                entry(&mut out, &[local, "@", alias_domain], &[local, "@", name]);
+            }
+            if !domain.catch_all.is_empty() {
+                targets(&mut out, &["@", alias_domain], &domain.catch_all);
+            }
+        }
+    }
+    out
+}
+
+pub fn virtual_mailboxes(spec: &Spec, header: &str) -> Vec<u8> {
+    let capacity = spec
+        .domains
+        .iter()
+        .map(|d| d.mailboxes.len() * (2 * d.name.len() + 20))
+        .sum();
+    let mut out = start(
+        header,
+        "virtual_mailbox_maps: mailbox -> Maildir under the mailbox base (trailing / = Maildir)",
+        capacity,
+    );
+    for domain in &spec.domains {
+        let name = domain.name.as_str();
+        if domain.mailboxes.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n# {name}");
+        for mailbox in &domain.mailboxes {
+            entry(&mut out, &[&mailbox.local, "@", name], &[name, "/", &mailbox.local, "/"]);
+        }
+    }
+    out
+}
+
+pub fn virtual_domains(spec: &Spec, header: &str) -> Vec<u8> {
+    let mut out = start(
+        header,
+        "virtual_mailbox_domains: the domains whose mailboxes live here",
+        spec.domains.len() * 32,
+    );
+    for domain in &spec.domains {
+        entry(&mut out, &[&domain.name], &["OK"]);
+    }
+    out
+}

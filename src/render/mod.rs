@@ -1,0 +1,164 @@
+//! Turning a validated spec into Postfix files, in memory.
+//!
+//! `main.cf` and `master.cf` come from minijinja templates (embedded, or from
+//! `--templates DIR`), fed with the context structs in `context.rs`. The
+//! lookup tables are data, not prose, and can hold millions of lines, so
+//! `maps.rs` writes them directly. Writing to disk is `apply.rs`.
+
+pub mod apply;
+pub mod context;
+pub mod maps;
+
+use std::path::{Path, PathBuf};
+
+use minijinja::value::{Serde, Value};
+use minijinja::{Environment, UndefinedBehavior};
+
+use crate::spec::Spec;
+
+/// The embedded templates, by file name.
+pub const TEMPLATES: [(&str, &str); 2] = [
+    ("main.cf.j2", include_str!("../../templates/main.cf.j2")),
+    ("master.cf.j2", include_str!("../../templates/master.cf.j2")),
+];
+
+/// Every `main.cf` parameter the embedded template sets. `[postfix.extra]`
+/// may not set these (a test keeps this list equal to the template's).
+pub const MANAGED_PARAMETERS: &[&str] = &[
+    "alias_database",
+    "alias_maps",
+    "append_dot_mydomain",
+    "biff",
+    "compatibility_level",
+    "disable_vrfy_command",
+    "inet_interfaces",
+    "inet_protocols",
+    "mailbox_size_limit",
+    "message_size_limit",
+    "mydestination",
+    "mydomain",
+    "myhostname",
+    "mynetworks",
+    "myorigin",
+    "readme_directory",
+    "relayhost",
+    "smtp_tls_loglevel",
+    "smtp_tls_mandatory_protocols",
+    "smtp_tls_protocols",
+    "smtp_tls_security_level",
+    "smtp_tls_session_cache_database",
+    "smtpd_banner",
+    "smtpd_helo_required",
+    "smtpd_recipient_restrictions",
+    "smtpd_relay_restrictions",
+    "smtpd_sasl_auth_enable",
+    "smtpd_sasl_path",
+    "smtpd_sasl_type",
+    "smtpd_tls_auth_only",
+    "smtpd_tls_cert_file",
+    "smtpd_tls_key_file",
+    "smtpd_tls_loglevel",
+    "smtpd_tls_mandatory_protocols",
+    "smtpd_tls_protocols",
+    "smtpd_tls_received_header",
+    "smtpd_tls_security_level",
+    "smtpd_tls_session_cache_database",
+    "strict_rfc821_envelopes",
+    "virtual_alias_domains",
+    "virtual_alias_maps",
+    "virtual_gid_maps",
+    "virtual_mailbox_base",
+    "virtual_mailbox_domains",
+    "virtual_mailbox_limit",
+    "virtual_mailbox_maps",
+    "virtual_minimum_uid",
+    "virtual_transport",
+    "virtual_uid_maps",
+];
+
+/// The names of the lookup tables, as `main.cf` refers to them.
+pub const MAP_NAMES: [&str; 3] = ["virtual", "vmailbox", "vdomains"];
+
+/// One file mailctl renders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFile {
+    /// The file name inside the Postfix configuration directory.
+    pub name: &'static str,
+    pub contents: Vec<u8>,
+    /// Lookup tables are compiled with `postmap` after writing.
+    pub is_map: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot read template `{}`", path.display())]
+    ReadTemplate {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("template `{name}` failed to render")]
+    Template {
+        name: String,
+        #[source]
+        source: minijinja::Error,
+    },
+    #[error("template `{name}` produced a control character on line {line}; rendered files must be plain text")]
+    ControlCharacter { name: String, line: usize },
+}
+
+/// Render every file for `spec`. Templates in `template_dir`, when given,
+/// replace the embedded ones of the same name.
+pub fn render(spec: &Spec, template_dir: Option<&Path>) -> Result<Vec<RenderedFile>, RenderError> {
+    let env = environment(template_dir)?;
+    let header = context::header(spec);
+    let main_cf = render_template(&env, "main.cf.j2", Value::from(Serde(context::MainCf::new(spec, &header))))?;
+    let master_cf = render_template(&env, "master.cf.j2", Value::from(Serde(context::MasterCf::new(spec, &header))))?;
+    let (virtual_map, vmailbox, vdomains) = std::thread::scope(|scope| {
+        let aliases = scope.spawn(|| maps::virtual_aliases(spec, &header));
+        let mailboxes = maps::virtual_mailboxes(spec, &header);
+        let domains = maps::virtual_domains(spec, &header);
+        (aliases.join().expect("alias map thread panicked"), mailboxes, domains)
+    });
+    Ok(vec![
+        RenderedFile { name: "main.cf", contents: main_cf, is_map: false },
+        RenderedFile { name: "master.cf", contents: master_cf, is_map: false },
+        RenderedFile { name: "virtual", contents: virtual_map, is_map: true },
+        RenderedFile { name: "vmailbox", contents: vmailbox, is_map: true },
+        RenderedFile { name: "vdomains", contents: vdomains, is_map: true },
+    ])
+}
+
+fn environment(template_dir: Option<&Path>) -> Result<Environment<'static>, RenderError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    let mut syntax = minijinja::syntax::SyntaxConfig::builder();
+    syntax.trim_blocks(true).lstrip_blocks(true).keep_trailing_newline(true);
+    env.set_syntax(syntax.build().expect("default delimiters are valid"));
+    for (name, source) in TEMPLATES {
+        let source = match template_dir.map(|dir| dir.join(name)) {
+            Some(path) if path.exists() => std::fs::read_to_string(&path)
+                .map_err(|source| RenderError::ReadTemplate { path, source })?,
+            _ => source.to_owned(),
+        };
+        env.add_template_owned(name, source)
+            .map_err(|source| RenderError::Template { name: name.to_owned(), source })?;
+    }
+    Ok(env)
+}
+
+fn render_template(env: &Environment, name: &str, context: Value) -> Result<Vec<u8>, RenderError> {
+    let template = env
+        .get_template(name)
+        .map_err(|source| RenderError::Template { name: name.to_owned(), source })?;
+    let text = template
+        .render(context)
+        .map_err(|source| RenderError::Template { name: name.to_owned(), source })?;
+    // The spec's values are checked before they get here; this guards what a
+    // template itself (an override, say) might produce.
+    if let Some(offset) = text.find(|c: char| c.is_control() && c != '\n' && c != '\t') {
+        let line = text[..offset].matches('\n').count() + 1;
+        return Err(RenderError::ControlCharacter { name: name.to_owned(), line });
+    }
+    Ok(text.into_bytes())
+}

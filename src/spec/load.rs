@@ -1,0 +1,283 @@
+//! Reading `mailctl.toml` into the wire types of `raw.rs`, fast.
+//!
+//! A spec for a large installation is mostly `[[domain]]` tables (a thousand
+//! domains with a million aliases is 40 MiB of TOML). Parsing such a file in
+//! one piece builds a document tree of nearly a gigabyte before serde sees
+//! it, and most of the time goes into the kernel handing out fresh pages. So
+//! when the file has the usual shape — settings first, then `[[domain]]`
+//! tables whose sub-tables are all `[domain.*]` — each domain is parsed on its
+//! own, in parallel, from its own slice of the file. Any other shape is parsed
+//! in one piece. Both paths give the same result; the per-domain path only
+//! remembers where each slice starts so that spans still point into the file.
+
+use std::ops::Range;
+use std::thread;
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml_parser::lexer::TokenKind;
+
+use super::diagnostic::{Diagnostic, SourceFile, suggest};
+use super::raw::{RawDomain, RawPostfix, RawServer, RawSpec, RawTls};
+
+/// A `[[domain]]` table and the byte offset its spans are relative to.
+#[derive(Debug)]
+pub struct DomainEntry {
+    pub base: usize,
+    pub domain: Spanned<RawDomain>,
+}
+
+/// The spec as read, with every span made absolute by `DomainEntry::base`.
+#[derive(Debug)]
+pub struct LoadedSpec {
+    pub version: Spanned<i64>,
+    pub server: Spanned<RawServer>,
+    pub postfix: RawPostfix,
+    pub tls: RawTls,
+    pub domains: Vec<DomainEntry>,
+}
+
+/// Everything before the first `[[domain]]`, in the per-domain path.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPreamble {
+    version: Spanned<i64>,
+    server: Spanned<RawServer>,
+    #[serde(default)]
+    postfix: RawPostfix,
+    #[serde(default)]
+    tls: RawTls,
+}
+
+/// One slice of the file that starts with `[[domain]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDomainSlice {
+    domain: Vec<Spanned<RawDomain>>,
+}
+
+/// Parse the spec text. A syntax or schema error is one diagnostic: TOML
+/// parsing cannot go on past it.
+pub fn parse(file: &SourceFile) -> Result<LoadedSpec, Box<Diagnostic>> {
+    let text = file.text.as_str();
+    match domain_slices(text) {
+        Some(starts) if !starts.is_empty() => parse_in_slices(file, &starts),
+        _ => {
+            let raw: RawSpec = toml::from_str(text).map_err(|e| toml_diagnostic(file, 0, &e))?;
+            Ok(LoadedSpec {
+                version: raw.version,
+                server: raw.server,
+                postfix: raw.postfix,
+                tls: raw.tls,
+                domains: raw
+                    .domains
+                    .into_iter()
+                    .map(|domain| DomainEntry { base: 0, domain })
+                    .collect(),
+            })
+        }
+    }
+}
+
+fn parse_in_slices(file: &SourceFile, starts: &[usize]) -> Result<LoadedSpec, Box<Diagnostic>> {
+    let text = file.text.as_str();
+    let preamble: RawPreamble =
+        toml::from_str(&text[..starts[0]]).map_err(|e| toml_diagnostic(file, 0, &e))?;
+
+    let ranges: Vec<Range<usize>> = starts
+        .iter()
+        .enumerate()
+        .map(|(i, &start)| start..starts.get(i + 1).copied().unwrap_or(text.len()))
+        .collect();
+    let workers = thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(ranges.len());
+    let per_worker = ranges.len().div_ceil(workers);
+    let parsed: Vec<Result<Vec<DomainEntry>, Box<Diagnostic>>> = thread::scope(|scope| {
+        let handles: Vec<_> = ranges
+            .chunks(per_worker)
+            .map(|group| {
+                scope.spawn(move || {
+                    let mut entries = Vec::with_capacity(group.len());
+                    for range in group {
+                        let slice: RawDomainSlice = toml::from_str(&text[range.clone()])
+                            .map_err(|e| toml_diagnostic(file, range.start, &e))?;
+                        entries.extend(slice.domain.into_iter().map(|domain| DomainEntry {
+                            base: range.start,
+                            domain,
+                        }));
+                    }
+                    Ok(entries)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("spec parser thread panicked"))
+            .collect()
+    });
+    let mut domains = Vec::with_capacity(ranges.len());
+    for group in parsed {
+        domains.extend(group?);
+    }
+    Ok(LoadedSpec {
+        version: preamble.version,
+        server: preamble.server,
+        postfix: preamble.postfix,
+        tls: preamble.tls,
+        domains,
+    })
+}
+
+/// The byte offsets of the `[[domain]]` headers, if the file can be parsed
+/// domain by domain: after the first `[[domain]]`, every table header must be
+/// `[[domain]]` or name a table inside it. `None` means "parse it whole".
+///
+/// The TOML lexer (not a line scan) finds the headers, so a `[[domain]]`
+/// inside a multi-line string is never mistaken for one.
+fn domain_slices(text: &str) -> Option<Vec<usize>> {
+    let source = toml_parser::Source::new(text);
+    let mut starts = Vec::new();
+    let mut at_line_start = true;
+    for token in source.lex() {
+        let kind = token.kind();
+        if at_line_start && kind == TokenKind::LeftSquareBracket {
+            let start = token.span().start();
+            let line = text[start..].lines().next().unwrap_or("");
+            let header = line.split('#').next().unwrap_or("").trim_end();
+            if header == "[[domain]]" {
+                starts.push(start);
+            } else if !starts.is_empty()
+                && !header.starts_with("[domain.")
+                && !header.starts_with("[[domain.")
+            {
+                return None;
+            }
+        }
+        at_line_start = matches!(kind, TokenKind::Newline);
+    }
+    Some(starts)
+}
+
+/// Turn a TOML error into a located diagnostic, with a did-you-mean for
+/// unknown keys and enum values (serde's messages name both the offender and
+/// the accepted set, so the suggestion comes from them).
+fn toml_diagnostic(file: &SourceFile, base: usize, error: &toml::de::Error) -> Box<Diagnostic> {
+    let message = error.message().trim().to_owned();
+    let mut diagnostic = if let Some(rest) = message.strip_prefix("unknown field ") {
+        let (name, expected) = split_unknown(rest);
+        let mut d = Diagnostic::error("unknown-key", format!("unknown key `{name}`"));
+        if let Some(expected) = expected {
+            if let Some(s) = suggest(&name, expected.iter().map(String::as_str)) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
+            d = d.expected(format!("one of {}", quote_list(&expected)));
+        }
+        d
+    } else if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let (name, expected) = split_unknown(rest);
+        let mut d = Diagnostic::error("invalid-value", format!("unknown value `{name}`"));
+        if let Some(expected) = expected {
+            if let Some(s) = suggest(&name, expected.iter().map(String::as_str)) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
+            d = d.expected(format!("one of {}", quote_list(&expected)));
+        }
+        d
+    } else if let Some(rest) = message.strip_prefix("missing field ") {
+        Diagnostic::error(
+            "missing-key",
+            format!("missing key {}", rest.trim_matches('`').replace('`', "")),
+        )
+        .help(format!(
+            "add `{} = ...`; see the spec reference in the README",
+            rest.trim_matches('`')
+        ))
+    } else if message.starts_with("invalid type") {
+        Diagnostic::error("invalid-type", message)
+    } else {
+        Diagnostic::error("syntax", message)
+    };
+    if let Some(span) = error.span() {
+        diagnostic = diagnostic.at(file.locate(base + span.start..base + span.end));
+    }
+    Box::new(diagnostic)
+}
+
+/// Split "`name`, expected one of `a`, `b`" into the name and the list.
+fn split_unknown(rest: &str) -> (String, Option<Vec<String>>) {
+    let mut parts = rest.splitn(2, ", expected ");
+    let name = parts.next().unwrap_or("").trim_matches('`').to_owned();
+    let expected = parts.next().map(|list| {
+        list.trim_start_matches("one of ")
+            .split(", ")
+            .map(|s| s.trim_matches('`').to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    });
+    (name, expected)
+}
+
+fn quote_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"version = 1
+[server]
+hostname = "mail.example.com"
+
+[[domain]]
+name = "example.com"
+description = """
+[[domain]]
+"""
+[domain.aliases]
+info = "alice"
+
+[[domain]]
+name = "example.net"
+"#;
+
+    #[test]
+    fn headers_inside_strings_are_not_slices() {
+        let starts = domain_slices(SPEC).unwrap();
+        assert_eq!(starts.len(), 2);
+        assert!(SPEC[starts[1]..].starts_with("[[domain]]\nname = \"example.net\""));
+    }
+
+    #[test]
+    fn a_table_after_the_domains_means_one_piece() {
+        let text = "version = 1\n[[domain]]\nname = \"a.test\"\n[postfix]\n";
+        assert_eq!(domain_slices(text), None);
+    }
+
+    #[test]
+    fn both_paths_give_the_same_spans() {
+        let text = "version = 1\n[server]\nhostname = \"m.a.test\"\n[[domain]]\nname = \"a.test\"\n[[domain]]\nname = \"b.test\"\n";
+        let file = SourceFile::new("s.toml", text.to_owned());
+        let sliced = parse(&file).unwrap();
+        let whole: RawSpec = toml::from_str(text).unwrap();
+        for (entry, domain) in sliced.domains.iter().zip(&whole.domains) {
+            let a = entry.base + entry.domain.get_ref().name.span().start;
+            assert_eq!(a, domain.get_ref().name.span().start);
+        }
+    }
+
+    #[test]
+    fn unknown_keys_get_a_suggestion() {
+        let text = "version = 1\n[server]\nhostnme = \"m.a.test\"\n";
+        let file = SourceFile::new("s.toml", text.to_owned());
+        let d = parse(&file).unwrap_err();
+        assert_eq!(d.code, "unknown-key");
+        assert_eq!(d.help.as_deref(), Some("did you mean `hostname`?"));
+        assert_eq!(d.location.unwrap().line, 3);
+    }
+}

@@ -1,0 +1,89 @@
+//! The validated spec: every value here has been checked for the place it
+//! ends up in (a Postfix file, a lookup table, DNS), names are lower-case
+//! A-labels, and alias targets are full addresses. Code that renders reads
+//! only these types, never the raw TOML.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
+
+pub use super::raw::{Delivery, MapType, Service};
+
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The spec file as the user named it; rendered files cite it.
+    pub path: PathBuf,
+    pub server: Server,
+    pub postfix: PostfixSettings,
+    pub tls: TlsSettings,
+    pub domains: Vec<Domain>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// The mail host's name, an A-label FQDN without the trailing dot.
+    pub hostname: String,
+    pub ipv4: Vec<Ipv4Addr>,
+    pub ipv6: Vec<Ipv6Addr>,
+    /// Sorted, without duplicates.
+    pub services: Vec<Service>,
+}
+
+impl Server {
+    pub fn offers(&self, service: Service) -> bool {
+        self.services.contains(&service)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PostfixSettings {
+    pub config_dir: PathBuf,
+    pub map_type: MapType,
+    pub compatibility_level: String,
+    pub message_size_limit: u64,
+    pub delivery: Delivery,
+    /// Where `virtual(8)` writes Maildirs (used with `Delivery::Virtual`).
+    pub mailbox_base: String,
+    pub mailbox_uid: u32,
+    pub mailbox_gid: u32,
+    /// Postfix's LMTP destination, e.g. `unix:private/dovecot-lmtp`.
+    pub lmtp_destination: String,
+    pub relayhost: Option<String>,
+    pub chroot: bool,
+    /// Additional `main.cf` parameters, checked to be safe for `main.cf`.
+    pub extra: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsSettings {
+    pub cert_file: String,
+    pub key_file: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Domain {
+    /// A-label, lower case.
+    pub name: String,
+    pub mailboxes: Vec<Mailbox>,
+    pub aliases: Vec<Alias>,
+    /// Where mail for unknown local parts goes; empty when there is no catch-all.
+    pub catch_all: Vec<String>,
+    /// Domains whose every address is the same address in this domain.
+    pub alias_domains: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mailbox {
+    /// Lower case.
+    pub local: String,
+    /// Bytes; enforced by the IMAP server that owns the mailbox.
+    pub quota: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Alias {
+    /// Lower case.
+    pub local: String,
+    /// Full addresses, in the order the spec lists them.
+    pub targets: Vec<String>,
+}

@@ -1,0 +1,787 @@
+//! From the spec as read to the validated model: every value checked for the
+//! file it ends up in, then the checks across values (duplicates, alias
+//! targets, alias loops, the host name against the domains). All problems are
+//! collected in one run; a model is returned only when none is an error.
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
+use std::path::PathBuf;
+
+use toml::Spanned;
+
+use super::diagnostic::{Diagnostic, SourceFile};
+use super::load::LoadedSpec;
+use super::model::{
+    Alias, Delivery, Domain, Mailbox, MapType, PostfixSettings, Server, Service, Spec,
+    TlsSettings,
+};
+use super::names;
+use crate::render::MANAGED_PARAMETERS;
+
+const DEFAULT_SERVICES: [Service; 1] = [Service::Smtp];
+const DEFAULT_MESSAGE_SIZE_LIMIT: u64 = 50 << 20;
+
+/// Where a span in the file is: spans of `[[domain]]` tables parsed on their
+/// own are relative to `base`, and bare strings in arrays carry an empty
+/// span, for which the enclosing value's span stands in.
+#[derive(Clone, Copy)]
+struct At {
+    base: usize,
+}
+
+impl At {
+    fn of<T>(self, value: &Spanned<T>) -> Range<usize> {
+        let span = value.span();
+        self.base + span.start..self.base + span.end
+    }
+
+    fn or<T, U>(self, value: &Spanned<T>, outer: &Spanned<U>) -> Range<usize> {
+        if value.span().is_empty() {
+            self.of(outer)
+        } else {
+            self.of(value)
+        }
+    }
+}
+
+struct Validator<'a> {
+    file: &'a SourceFile,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn error(&mut self, span: Range<usize>, code: &'static str, key: &str, message: String) -> &mut Diagnostic {
+        let d = Diagnostic::error(code, message)
+            .at(self.file.locate(span))
+            .key(key);
+        self.diagnostics.push(d);
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    fn warning(&mut self, span: Range<usize>, code: &'static str, key: &str, message: String) -> &mut Diagnostic {
+        let d = Diagnostic::warning(code, message)
+            .at(self.file.locate(span))
+            .key(key);
+        self.diagnostics.push(d);
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    /// Run a value check; on failure, report it and return `None`.
+    fn check<T>(
+        &mut self,
+        span: Range<usize>,
+        key: &str,
+        value: &str,
+        expected: &str,
+        check: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match check(value) {
+            Ok(v) => Some(v),
+            Err(reason) => {
+                let shown = value.escape_debug().to_string();
+                self.error(span, "invalid-value", key, format!("`{shown}` {reason}"))
+                    .expected = Some(expected.to_owned());
+                None
+            }
+        }
+    }
+}
+
+/// Validate a loaded spec. Returns the model when there is no error, and
+/// every diagnostic (errors and warnings) either way, sorted.
+pub fn validate(file: &SourceFile, loaded: LoadedSpec) -> (Option<Spec>, Vec<Diagnostic>) {
+    let mut v = Validator {
+        file,
+        diagnostics: Vec::new(),
+    };
+    let top = At { base: 0 };
+
+    if *loaded.version.get_ref() != 1 {
+        v.error(
+            top.of(&loaded.version),
+            "unsupported-version",
+            "version",
+            format!("spec version {} is not supported", loaded.version.get_ref()),
+        )
+        .expected = Some("`version = 1`".into());
+    }
+
+    let server = validate_server(&mut v, &loaded);
+    let postfix = validate_postfix(&mut v, &loaded);
+    let tls = validate_tls(&mut v, &loaded, server.as_ref().map(|s| s.hostname.as_str()));
+    let domains = validate_domains(&mut v, loaded.domains);
+
+    if let (Some(server), Some(domains)) = (&server, &domains) {
+        check_across_domains(&mut v, server, &domains.0, &domains.1);
+    }
+
+    let mut diagnostics = v.diagnostics;
+    super::diagnostic::sort(&mut diagnostics);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return (None, diagnostics);
+    }
+    let spec = Spec {
+        path: file.path.clone(),
+        server: server.expect("no error means a server"),
+        postfix: postfix.expect("no error means postfix settings"),
+        tls: tls.expect("no error means TLS settings"),
+        domains: domains.expect("no error means domains").0,
+    };
+    (Some(spec), diagnostics)
+}
+
+fn validate_server(v: &mut Validator, loaded: &LoadedSpec) -> Option<Server> {
+    let top = At { base: 0 };
+    let raw = loaded.server.get_ref();
+    let hostname = v.check(
+        top.of(&raw.hostname),
+        "server.hostname",
+        raw.hostname.get_ref(),
+        "a fully qualified host name such as `mail.example.com`",
+        names::domain_name,
+    );
+
+    let mut ipv4 = Vec::new();
+    for (i, ip) in raw.ipv4.iter().enumerate() {
+        let key = format!("server.ipv4[{i}]");
+        match ip.get_ref().parse::<Ipv4Addr>() {
+            Ok(addr) if ipv4.contains(&addr) => {
+                v.error(top.of(ip), "duplicate", &key, format!("`{addr}` is listed twice"));
+            }
+            Ok(addr) => ipv4.push(addr),
+            Err(_) => {
+                let d = v.error(
+                    top.of(ip),
+                    "invalid-value",
+                    &key,
+                    format!("`{}` is not an IPv4 address", ip.get_ref().escape_debug()),
+                );
+                d.expected = Some("an address such as `203.0.113.10`".into());
+                if ip.get_ref().parse::<Ipv6Addr>().is_ok() {
+                    d.help = Some("this is an IPv6 address: list it under `ipv6`".into());
+                }
+            }
+        }
+    }
+    let mut ipv6 = Vec::new();
+    for (i, ip) in raw.ipv6.iter().enumerate() {
+        let key = format!("server.ipv6[{i}]");
+        match ip.get_ref().parse::<Ipv6Addr>() {
+            Ok(addr) if ipv6.contains(&addr) => {
+                v.error(top.of(ip), "duplicate", &key, format!("`{addr}` is listed twice"));
+            }
+            Ok(addr) => ipv6.push(addr),
+            Err(_) => {
+                let d = v.error(
+                    top.of(ip),
+                    "invalid-value",
+                    &key,
+                    format!("`{}` is not an IPv6 address", ip.get_ref().escape_debug()),
+                );
+                d.expected = Some("an address such as `2001:db8::10`".into());
+                if ip.get_ref().parse::<Ipv4Addr>().is_ok() {
+                    d.help = Some("this is an IPv4 address: list it under `ipv4`".into());
+                }
+            }
+        }
+    }
+
+    let mut services = Vec::new();
+    match &raw.services {
+        None => services.extend(DEFAULT_SERVICES),
+        Some(list) => {
+            for (i, service) in list.get_ref().iter().enumerate() {
+                if services.contains(service.get_ref()) {
+                    v.error(
+                        top.or(service, list),
+                        "duplicate",
+                        &format!("server.services[{i}]"),
+                        format!("service `{}` is listed twice", service.get_ref().name()),
+                    );
+                } else {
+                    services.push(*service.get_ref());
+                }
+            }
+        }
+    }
+    services.sort();
+
+    Some(Server {
+        hostname: hostname?,
+        ipv4,
+        ipv6,
+        services,
+    })
+}
+
+fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSettings> {
+    let top = At { base: 0 };
+    let raw = &loaded.postfix;
+    let mut ok = true;
+
+    let config_dir = match &raw.config_dir {
+        Some(dir) => v
+            .check(
+                top.of(dir),
+                "postfix.config_dir",
+                dir.get_ref(),
+                "an absolute directory such as `/etc/postfix`",
+                names::absolute_path,
+            )
+            .map(PathBuf::from),
+        None => Some(PathBuf::from("/etc/postfix")),
+    };
+
+    let compatibility_level = match &raw.compatibility_level {
+        Some(level) => v.check(
+            top.of(level),
+            "postfix.compatibility_level",
+            level.get_ref(),
+            "a Postfix compatibility level such as `3.6`",
+            |s| {
+                let parts: Vec<&str> = s.split('.').collect();
+                if (1..=3).contains(&parts.len())
+                    && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                {
+                    Ok(s.to_owned())
+                } else {
+                    Err("is not a version number".into())
+                }
+            },
+        ),
+        None => Some("3.6".to_owned()),
+    };
+
+    let message_size_limit = match &raw.message_size_limit {
+        Some(limit) => match u64::try_from(*limit.get_ref()) {
+            Ok(n) if n >= 1 << 20 => Some(n),
+            _ => {
+                v.error(
+                    top.of(limit),
+                    "invalid-value",
+                    "postfix.message_size_limit",
+                    format!("message size limit {} is too small", limit.get_ref()),
+                )
+                .expected = Some("a number of bytes of at least 1048576 (1 MiB)".into());
+                None
+            }
+        },
+        None => Some(DEFAULT_MESSAGE_SIZE_LIMIT),
+    };
+
+    let delivery = raw.delivery.as_ref().map_or(Delivery::Virtual, |d| *d.get_ref());
+    let mailbox_base = match &raw.mailbox_base {
+        Some(base) => v.check(
+            top.of(base),
+            "postfix.mailbox_base",
+            base.get_ref(),
+            "an absolute directory such as `/var/mail/vhosts`",
+            names::absolute_path,
+        ),
+        None => Some("/var/mail/vhosts".to_owned()),
+    };
+    let mut id = |value: &Option<Spanned<i64>>, key: &str| -> Option<u32> {
+        let Some(value) = value else { return Some(5000) };
+        match u32::try_from(*value.get_ref()) {
+            Ok(0) => {
+                v.error(top.of(value), "invalid-value", key, "mailboxes must not be owned by root (0)".into())
+                    .help = Some("create a dedicated user, e.g. `vmail` with uid 5000".into());
+                None
+            }
+            Ok(n) if n < u32::MAX - 1 => Some(n),
+            _ => {
+                v.error(top.of(value), "invalid-value", key, format!("`{}` is not a user or group id", value.get_ref()))
+                    .expected = Some("a number from 1 to 4294967293".into());
+                None
+            }
+        }
+    };
+    let mailbox_uid = id(&raw.mailbox_uid, "postfix.mailbox_uid");
+    let mailbox_gid = id(&raw.mailbox_gid, "postfix.mailbox_gid");
+
+    let lmtp_destination = match &raw.lmtp_destination {
+        Some(dest) => v.check(
+            top.of(dest),
+            "postfix.lmtp_destination",
+            dest.get_ref(),
+            "`unix:PATH` or `inet:HOST:PORT`, e.g. `unix:private/dovecot-lmtp`",
+            |s| {
+                if !(s.starts_with("unix:") || s.starts_with("inet:")) {
+                    return Err("does not start with `unix:` or `inet:`".into());
+                }
+                names::main_cf_value(s)?;
+                if s.contains(|c: char| c.is_whitespace() || c == ',') {
+                    return Err("contains whitespace or `,`".into());
+                }
+                Ok(s.to_owned())
+            },
+        ),
+        None => Some("unix:private/dovecot-lmtp".to_owned()),
+    };
+    if delivery == Delivery::Virtual
+        && let Some(dest) = &raw.lmtp_destination
+    {
+        v.warning(
+            top.of(dest),
+            "unused-key",
+            "postfix.lmtp_destination",
+            "`lmtp_destination` has no effect while `delivery = \"virtual\"`".into(),
+        );
+    }
+
+    let relayhost = match &raw.relayhost {
+        Some(host) if host.get_ref().is_empty() => Some(None),
+        Some(host) => v
+            .check(
+                top.of(host),
+                "postfix.relayhost",
+                host.get_ref(),
+                "a next hop such as `[smtp.example.net]:587`",
+                names::relayhost,
+            )
+            .map(Some),
+        None => Some(None),
+    };
+
+    let mut extra = std::collections::BTreeMap::new();
+    for (name, value) in &raw.extra {
+        let key = format!("postfix.extra.{}", name.get_ref());
+        let Some(param) = v.check(
+            top.of(name),
+            &key,
+            name.get_ref(),
+            "a Postfix parameter name",
+            names::parameter_name,
+        ) else {
+            ok = false;
+            continue;
+        };
+        if MANAGED_PARAMETERS.contains(&param.as_str()) {
+            v.error(
+                top.of(name),
+                "managed-parameter",
+                &key,
+                format!("`{param}` is set by mailctl and cannot be overridden in `postfix.extra`"),
+            )
+            .help = Some(managed_parameter_help(&param));
+            ok = false;
+            continue;
+        }
+        match v.check(
+            top.of(value),
+            &key,
+            &value.get_ref().0,
+            "a value on one line, without `$` expansions",
+            names::main_cf_value,
+        ) {
+            Some(value) => {
+                extra.insert(param, value);
+            }
+            None => ok = false,
+        }
+    }
+
+    let map_type = raw.map_type.as_ref().map_or(MapType::Hash, |m| *m.get_ref());
+    let chroot = raw.chroot.as_ref().is_some_and(|c| *c.get_ref());
+    if !ok {
+        return None;
+    }
+    Some(PostfixSettings {
+        config_dir: config_dir?,
+        map_type,
+        compatibility_level: compatibility_level?,
+        message_size_limit: message_size_limit?,
+        delivery,
+        mailbox_base: mailbox_base?,
+        mailbox_uid: mailbox_uid?,
+        mailbox_gid: mailbox_gid?,
+        lmtp_destination: lmtp_destination?,
+        relayhost: relayhost?,
+        chroot,
+        extra,
+    })
+}
+
+fn managed_parameter_help(param: &str) -> String {
+    let key = match param {
+        "myhostname" => Some("server.hostname"),
+        "compatibility_level" => Some("postfix.compatibility_level"),
+        "message_size_limit" => Some("postfix.message_size_limit"),
+        "relayhost" => Some("postfix.relayhost"),
+        "virtual_mailbox_base" => Some("postfix.mailbox_base"),
+        "smtpd_tls_cert_file" => Some("tls.cert_file"),
+        "smtpd_tls_key_file" => Some("tls.key_file"),
+        _ => None,
+    };
+    match key {
+        Some(key) => format!("set `{key}` in the spec instead"),
+        None => "mailctl keeps this parameter at its secure default; remove it from `postfix.extra`".into(),
+    }
+}
+
+fn validate_tls(v: &mut Validator, loaded: &LoadedSpec, hostname: Option<&str>) -> Option<TlsSettings> {
+    let top = At { base: 0 };
+    let default_dir = format!("/var/lib/mailctl/certs/{}", hostname.unwrap_or("localhost"));
+    let mut path = |value: &Option<Spanned<String>>, key: &str, default: &str| match value {
+        Some(p) => v.check(top.of(p), key, p.get_ref(), "an absolute file path", names::absolute_path),
+        None => Some(format!("{default_dir}/{default}")),
+    };
+    let cert_file = path(&loaded.tls.cert_file, "tls.cert_file", "fullchain.pem");
+    let key_file = path(&loaded.tls.key_file, "tls.key_file", "privkey.pem");
+    Some(TlsSettings {
+        cert_file: cert_file?,
+        key_file: key_file?,
+    })
+}
+
+/// Where each hosted name is defined, for the checks across domains.
+struct DomainIndex {
+    /// Domain name → (index of the primary domain, span of the name).
+    names: HashMap<String, (usize, Range<usize>)>,
+}
+
+/// Per-domain spans kept for the checks across domains.
+struct DomainSpans {
+    aliases: Vec<Range<usize>>,
+    targets: Vec<Vec<Range<usize>>>,
+    catch_all: Vec<Range<usize>>,
+}
+
+fn validate_domains(
+    v: &mut Validator,
+    raw_domains: Vec<crate::spec::load::DomainEntry>,
+) -> Option<(Vec<Domain>, (DomainIndex, Vec<DomainSpans>))> {
+    let mut ok = true;
+    let mut domains = Vec::with_capacity(raw_domains.len());
+    let mut all_spans = Vec::with_capacity(raw_domains.len());
+    let mut index = DomainIndex {
+        names: HashMap::with_capacity(raw_domains.len()),
+    };
+
+    for (i, entry) in raw_domains.into_iter().enumerate() {
+        let at = At { base: entry.base };
+        let outer = entry.domain;
+        let raw = outer.get_ref();
+        let key = format!("domain[{i}]");
+        let name_span = at.of(&raw.name);
+        let Some(name) = v.check(
+            name_span.clone(),
+            &format!("{key}.name"),
+            raw.name.get_ref(),
+            "a domain name such as `example.com`",
+            names::domain_name,
+        ) else {
+            ok = false;
+            continue;
+        };
+        if let Some((_, first)) = index.names.get(&name) {
+            let line = v.file.locate(first.clone()).line;
+            v.error(name_span.clone(), "duplicate-domain", &format!("{key}.name"), format!("domain `{name}` is defined twice"))
+                .help = Some(format!("the first definition is on line {line}"));
+            ok = false;
+            continue;
+        }
+        index.names.insert(name.clone(), (domains.len(), name_span.clone()));
+
+        let mut locals: HashMap<String, Range<usize>> =
+            HashMap::with_capacity(raw.mailboxes.len() + raw.aliases.0.len());
+        let mut mailboxes = Vec::with_capacity(raw.mailboxes.len());
+        for (j, mailbox) in raw.mailboxes.iter().enumerate() {
+            let inner = mailbox.get_ref();
+            let span = at.or(&inner.local, mailbox);
+            let mkey = format!("{key}.mailboxes[{j}]");
+            let Some(local) = v.check(span.clone(), &mkey, inner.local.get_ref(), "a local part such as `alice`", names::local_part) else {
+                ok = false;
+                continue;
+            };
+            if let Some(first) = locals.get(&local) {
+                let line = v.file.locate(first.clone()).line;
+                v.error(span.clone(), "duplicate-mailbox", &mkey, format!("mailbox `{local}@{name}` is defined twice"))
+                    .help = Some(format!("the first definition is on line {line}"));
+                ok = false;
+                continue;
+            }
+            let quota = match &inner.quota {
+                Some(q) => {
+                    let quota = v.check(at.of(q), &format!("{mkey}.quota"), q.get_ref(), "a size such as `2G`", names::size_in_bytes);
+                    if quota.is_none() {
+                        ok = false;
+                    }
+                    quota
+                }
+                None => None,
+            };
+            locals.insert(local.clone(), span);
+            mailboxes.push(Mailbox { local, quota });
+        }
+
+        let mut aliases = Vec::with_capacity(raw.aliases.0.len());
+        let mut alias_spans = Vec::with_capacity(raw.aliases.0.len());
+        let mut target_spans = Vec::with_capacity(raw.aliases.0.len());
+        for (local_raw, targets_raw) in &raw.aliases.0 {
+            let akey = format!("{key}.aliases.{}", local_raw.get_ref());
+            let span = at.of(local_raw);
+            let Some(local) = v.check(span.clone(), &akey, local_raw.get_ref(), "a local part such as `info`", names::local_part) else {
+                ok = false;
+                continue;
+            };
+            if let Some(first) = locals.get(&local) {
+                let line = v.file.locate(first.clone()).line;
+                let is_mailbox = mailboxes.iter().any(|m| m.local == local);
+                let (code, message) = if is_mailbox {
+                    ("mailbox-and-alias", format!("`{local}@{name}` is both a mailbox and an alias"))
+                } else {
+                    ("duplicate-alias", format!("alias `{local}@{name}` is defined twice"))
+                };
+                v.error(span.clone(), code, &akey, message).help = Some(if is_mailbox {
+                    format!("the mailbox is on line {line}; to deliver to the mailbox and forward too, make it a mailbox only and add the forward as an alias with another name")
+                } else {
+                    format!("the first definition is on line {line}; local parts are case-insensitive")
+                });
+                ok = false;
+                continue;
+            }
+            let Some((targets, spans)) = validate_targets(v, at, targets_raw, &akey, &name) else {
+                ok = false;
+                continue;
+            };
+            if targets.is_empty() {
+                v.error(at.of(targets_raw), "empty-alias", &akey, format!("alias `{local}@{name}` has no targets"));
+                ok = false;
+                continue;
+            }
+            locals.insert(local.clone(), span.clone());
+            alias_spans.push(span);
+            target_spans.push(spans);
+            aliases.push(Alias { local, targets });
+        }
+
+        let mut catch_all = Vec::new();
+        let mut catch_all_spans = Vec::new();
+        if let Some(raw_catch_all) = &raw.catch_all {
+            match validate_targets(v, at, raw_catch_all, &format!("{key}.catch_all"), &name) {
+                Some((targets, _)) if targets.is_empty() => {
+                    v.error(at.of(raw_catch_all), "empty-alias", &format!("{key}.catch_all"), "the catch-all has no targets".into());
+                    ok = false;
+                }
+                Some((targets, spans)) => {
+                    catch_all = targets;
+                    catch_all_spans = spans;
+                }
+                None => ok = false,
+            }
+        }
+
+        let mut alias_domains = Vec::new();
+        for (j, alias_domain) in raw.alias_domains.iter().enumerate() {
+            let span = at.or(alias_domain, &outer);
+            let dkey = format!("{key}.alias_domains[{j}]");
+            let Some(alias_name) = v.check(span.clone(), &dkey, alias_domain.get_ref(), "a domain name such as `example.net`", names::domain_name) else {
+                ok = false;
+                continue;
+            };
+            if let Some((_, first)) = index.names.get(&alias_name) {
+                let line = v.file.locate(first.clone()).line;
+                v.error(span, "duplicate-domain", &dkey, format!("domain `{alias_name}` is defined twice"))
+                    .help = Some(format!("the first definition is on line {line}; a domain is either hosted or an alias domain, once"));
+                ok = false;
+                continue;
+            }
+            index.names.insert(alias_name.clone(), (domains.len(), span));
+            alias_domains.push(alias_name);
+        }
+
+        all_spans.push(DomainSpans {
+            aliases: alias_spans,
+            targets: target_spans,
+            catch_all: catch_all_spans,
+        });
+        domains.push(Domain {
+            name,
+            mailboxes,
+            aliases,
+            catch_all,
+            alias_domains,
+        });
+    }
+    ok.then_some((domains, (index, all_spans)))
+}
+
+/// Check each target; returns them with their spans, or `None` when a bad
+/// target was reported.
+fn validate_targets(
+    v: &mut Validator,
+    at: At,
+    raw: &Spanned<crate::spec::raw::Targets>,
+    key: &str,
+    domain: &str,
+) -> Option<(Vec<String>, Vec<Range<usize>>)> {
+    let mut targets = Vec::with_capacity(raw.get_ref().0.len());
+    let mut spans = Vec::with_capacity(raw.get_ref().0.len());
+    let mut bad = false;
+    for target in &raw.get_ref().0 {
+        let span = at.or(target, raw);
+        match v.check(span.clone(), key, target.get_ref(), "an address such as `bob@example.net`, or a local part in this domain", |s| names::address(s, domain)) {
+            Some(address) if targets.contains(&address) => {
+                v.warning(span.clone(), "duplicate-target", key, format!("target `{address}` is listed twice"));
+            }
+            Some(address) => {
+                targets.push(address);
+                spans.push(span);
+            }
+            None => bad = true,
+        }
+    }
+    (!bad).then_some((targets, spans))
+}
+
+/// What a hosted address is, for resolving alias targets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AddressKind {
+    Mailbox,
+    /// The index of the alias in its domain.
+    Alias(usize),
+}
+
+fn check_across_domains(v: &mut Validator, server: &Server, domains: &[Domain], (index, spans): &(DomainIndex, Vec<DomainSpans>)) {
+    if let Some((_, span)) = index.names.get(&server.hostname) {
+        let line = v.file.locate(span.clone()).line;
+        v.error(
+            span.clone(),
+            "hostname-is-domain",
+            "server.hostname",
+            format!("the mail host name `{}` is also a mail domain (line {line})", server.hostname),
+        )
+        .help = Some(format!(
+            "Postfix delivers mail for its own host name locally; give the server its own name, such as `mail.{}`",
+            server.hostname
+        ));
+    }
+
+    // Every hosted address: (primary domain index, local part) → kind.
+    let total: usize = domains.iter().map(|d| d.mailboxes.len() + d.aliases.len()).sum();
+    let mut addresses: HashMap<(usize, &str), AddressKind> = HashMap::with_capacity(total);
+    for (d, domain) in domains.iter().enumerate() {
+        for mailbox in &domain.mailboxes {
+            addresses.insert((d, mailbox.local.as_str()), AddressKind::Mailbox);
+        }
+        for (a, alias) in domain.aliases.iter().enumerate() {
+            addresses.insert((d, alias.local.as_str()), AddressKind::Alias(a));
+        }
+    }
+    fn resolve<'t>(index: &DomainIndex, address: &'t str) -> Option<(usize, &'t str)> {
+        let (local, domain) = address.rsplit_once('@')?;
+        let (primary, _) = index.names.get(domain)?;
+        Some((*primary, local))
+    }
+
+    // Targets inside hosted domains must exist; collect alias → alias edges.
+    let mut edges: HashMap<(usize, usize), Vec<(usize, usize)>> = HashMap::new();
+    for (d, domain) in domains.iter().enumerate() {
+        let domain_spans = &spans[d];
+        let check_target = |v: &mut Validator, target: &str, span: &Range<usize>, key: String| -> Option<(usize, usize)> {
+            let (primary, local) = resolve(index, target)?;
+            match addresses.get(&(primary, local)) {
+                Some(AddressKind::Alias(a)) => Some((primary, *a)),
+                Some(AddressKind::Mailbox) => None,
+                None if !domains[primary].catch_all.is_empty() => None,
+                None => {
+                    let target_domain = &domains[primary];
+                    let candidates = target_domain
+                        .mailboxes
+                        .iter()
+                        .map(|m| m.local.as_str())
+                        .chain(target_domain.aliases.iter().map(|a| a.local.as_str()));
+                    let suggestion = super::diagnostic::suggest(local, candidates);
+                    let d = v.error(
+                        span.clone(),
+                        "unknown-target",
+                        &key,
+                        format!("target `{target}` is in hosted domain `{}` but is neither a mailbox nor an alias", target_domain.name),
+                    );
+                    d.help = Some(match suggestion {
+                        Some(s) => format!("did you mean `{s}@{}`?", target_domain.name),
+                        None => format!("add a mailbox or alias `{local}` to domain `{}`", target_domain.name),
+                    });
+                    None
+                }
+            }
+        };
+        for (a, alias) in domain.aliases.iter().enumerate() {
+            for (target, span) in alias.targets.iter().zip(&domain_spans.targets[a]) {
+                let key = format!("domain[{d}].aliases.{}", alias.local);
+                if let Some(next) = check_target(v, target, span, key) {
+                    edges.entry((d, a)).or_default().push(next);
+                }
+            }
+        }
+        for (target, span) in domain.catch_all.iter().zip(&domain_spans.catch_all) {
+            check_target(v, target, span, format!("domain[{d}].catch_all"));
+        }
+    }
+
+    report_alias_loops(v, domains, spans, &edges);
+}
+
+/// Find cycles among aliases (an alias whose expansion comes back to itself)
+/// with an iterative depth-first search; each loop is reported once.
+fn report_alias_loops(
+    v: &mut Validator,
+    domains: &[Domain],
+    spans: &[DomainSpans],
+    edges: &HashMap<(usize, usize), Vec<(usize, usize)>>,
+) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        OnPath,
+        Done,
+    }
+    let mut state: HashMap<(usize, usize), State> = HashMap::with_capacity(edges.len());
+    let mut starts: Vec<&(usize, usize)> = edges.keys().collect();
+    starts.sort_unstable();
+    for &start in starts {
+        if state.contains_key(&start) {
+            continue;
+        }
+        let mut path = vec![start];
+        let mut next_edge = vec![0usize];
+        state.insert(start, State::OnPath);
+        while let Some(&node) = path.last() {
+            let i = *next_edge.last().expect("parallel stacks");
+            let targets = edges.get(&node).map_or(&[][..], Vec::as_slice);
+            if i == targets.len() {
+                state.insert(node, State::Done);
+                path.pop();
+                next_edge.pop();
+                continue;
+            }
+            *next_edge.last_mut().expect("parallel stacks") += 1;
+            let next = targets[i];
+            match state.get(&next) {
+                Some(State::OnPath) => {
+                    let from = path.iter().position(|&n| n == next).expect("on path");
+                    let cycle: Vec<String> = path[from..]
+                        .iter()
+                        .chain(std::iter::once(&next))
+                        .map(|&(d, a)| format!("{}@{}", domains[d].aliases[a].local, domains[d].name))
+                        .collect();
+                    let (d, a) = next;
+                    v.error(
+                        spans[d].aliases[a].clone(),
+                        "alias-loop",
+                        &format!("domain[{d}].aliases.{}", domains[d].aliases[a].local),
+                        format!("alias loop: {}", cycle.join(" → ")),
+                    )
+                    .help = Some("mail sent to any of these addresses would never be delivered; point one of them at a mailbox".into());
+                }
+                Some(State::Done) => {}
+                None => {
+                    state.insert(next, State::OnPath);
+                    path.push(next);
+                    next_edge.push(0);
+                }
+            }
+        }
+    }
+}
