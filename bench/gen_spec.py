@@ -34,7 +34,9 @@ def main():
             t = []
             for _ in range(n):
                 td = dom(rnd.randint(1, a.k)) if rnd.random() < 0.2 else d
-                t.append(f'"u{rnd.randrange(nmb):04d}@{td}"')
+                target = f'"u{rnd.randrange(nmb):04d}@{td}"'
+                if target not in t:  # a repeated target is a warning in mailctl
+                    t.append(target)
             w(f"alias{j:06d} = [{', '.join(t)}]\n")
     if out is not sys.stdout:
         out.close()

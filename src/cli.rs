@@ -51,7 +51,7 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// Colour when stderr is a terminal and NO_COLOR is not set
+    /// Colour when stderr is a terminal and `NO_COLOR` is not set
     Auto,
     Always,
     Never,
@@ -86,6 +86,42 @@ pub enum Command {
         after_help = "Examples:\n  mailctl render --diff                 # what would change, writes nothing\n  mailctl render --check                # exit 1 if anything would change (for CI)\n  mailctl render --out out/ --no-postmap\n  mailctl render --reload               # write, then `postfix reload`"
     )]
     Render(RenderArgs),
+
+    /// Check existing Postfix files: main.cf, master.cf, lookup tables
+    #[command(
+        long_about = "Check an existing Postfix configuration for the mistakes postconf misses: \
+            unknown, obsolete and misspelt parameters, `$name` references to nothing, domains \
+            in two address classes, open relays, bad TLS levels, numbers and booleans, missing \
+            or mismatched TLS files, maps that are missing or not compiled, lookup-table lines \
+            postmap would skip, and master.cf entries master(8) would refuse. PATH is a \
+            main.cf, a master.cf, a lookup-table source, or a configuration directory (its \
+            main.cf, master.cf and every map main.cf references). No spec is needed. \
+            `mailctl validate` runs the same rules on the files it renders. Exit 0 when \
+            nothing is at error level, 1 when something is.",
+        after_help = LINT_EXAMPLES,
+        after_long_help = format!("{LINT_EXAMPLES}\n\n{}", crate::postfix::rules::help_table())
+    )]
+    Lint(LintArgs),
+
+    /// Print the DNS records the spec needs, as a zone file, JSON or a table
+    #[command(
+        long_about = "Print every DNS record the spec needs, per domain: MX and the mail host's \
+            A/AAAA, SPF, DKIM (from the key files), DMARC and the report authorisations it \
+            needs, MTA-STS, TLS-RPT, SRV for mail clients, CAA and TLSA, each with its TTL, \
+            whether it is required, recommended or optional, and why. Records that belong to \
+            someone else (PTR in the address owner's reverse zone, authorisations in domains \
+            outside the spec) are printed as advice. `check-dns` expects exactly these records.",
+        after_help = "Examples:\n  mailctl dns                                   # a table, every domain\n  mailctl dns --format zone --domain example.com >> /etc/knot/example.com.zone\n  mailctl dns --format json | jq '.records[] | select(.type == \"TXT\")'\n  mailctl dns --mta-sts-policy example.com      # the policy file to serve"
+    )]
+    Dns(DnsArgs),
+
+    /// Create DKIM keys, or print the DKIM records of the existing ones
+    #[command(
+        long_about = "Manage the DKIM keys the spec asks for: one key per domain and selector, \
+            stored as PKCS#8 PEM under the `[dkim] key_dir` (mode 0600, written atomically).",
+        after_help = "Examples:\n  mailctl dkim keygen                          # every missing key\n  mailctl dkim keygen --domain example.com --selector 2026b --algorithm ed25519\n  mailctl dkim show --format json"
+    )]
+    Dkim(DkimArgs),
 }
 
 #[derive(Debug, Args)]
@@ -101,7 +137,7 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// Directory to write to [default: the spec's postfix.config_dir, /etc/postfix]
+    /// Directory to write to [default: the spec's `postfix.config_dir`, /etc/postfix]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
@@ -124,6 +160,116 @@ pub struct RenderArgs {
     /// Use templates from this directory instead of the built-in ones
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DnsFormat {
+    /// Aligned columns for people
+    #[default]
+    Table,
+    /// A master file (RFC 1035) to add to each zone
+    Zone,
+    /// One object per record: name, type, ttl, value, purpose, domain
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DnsArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    pub format: DnsFormat,
+
+    /// Only the records of this zone (a domain in the spec)
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+
+    /// Print the MTA-STS policy file of DOMAIN instead of the records
+    #[arg(long, value_name = "DOMAIN", conflicts_with_all = ["format", "domain"])]
+    pub mta_sts_policy: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DkimArgs {
+    #[command(subcommand)]
+    pub command: DkimCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DkimCommand {
+    /// Create the DKIM keys that do not exist yet
+    #[command(
+        long_about = "Create a private key for every domain and selector in the spec that has none \
+            yet (RSA 2048 by default, RSA 3072, or Ed25519 per RFC 8463). Existing keys are kept; \
+            `--force` replaces them, which breaks the signatures of mail still in transit, so \
+            to rotate, add a new selector first in `[domain.dkim] selectors` and keep the old \
+            one published until it is retired.",
+        after_help = "Examples:\n  mailctl dkim keygen\n  mailctl dkim keygen --domain example.com --selector 2026b\n  mailctl dkim keygen --algorithm ed25519 --force"
+    )]
+    Keygen(DkimKeygenArgs),
+
+    /// Print the DKIM TXT records of the existing keys
+    #[command(
+        long_about = "Print the `<selector>._domainkey.<domain>` TXT record of every key the spec \
+            names, read from the key files, and say which keys are missing.",
+        after_help = "Examples:\n  mailctl dkim show\n  mailctl dkim show --domain example.com --format json"
+    )]
+    Show(DkimShowArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyAlgorithm {
+    #[value(name = "rsa-2048")]
+    Rsa2048,
+    #[value(name = "rsa-3072")]
+    Rsa3072,
+    Ed25519,
+}
+
+#[derive(Debug, Args)]
+pub struct DkimKeygenArgs {
+    /// Only keys for this domain
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+
+    /// Only this selector (it need not be in the spec yet)
+    #[arg(long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
+    /// Key algorithm [default: the spec's, else rsa-2048]
+    #[arg(long, value_enum, value_name = "ALGORITHM")]
+    pub algorithm: Option<KeyAlgorithm>,
+
+    /// Replace existing keys
+    #[arg(long)]
+    pub force: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DkimShowArgs {
+    /// Only keys for this domain
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+}
+
+const LINT_EXAMPLES: &str = "Examples:\n  mailctl lint /etc/postfix\n  mailctl lint main.cf master.cf virtual\n  mailctl lint --format json /etc/postfix | jq '.findings[] | select(.severity == \"error\")'";
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// main.cf, master.cf, lookup-table sources, or configuration directories
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
 
     /// Output format
     #[arg(long, value_enum, default_value_t)]

@@ -40,6 +40,22 @@ pub fn classify(error: &anyhow::Error) -> Exit {
                 RenderError::Template { .. } | RenderError::ControlCharacter { .. } => Exit::Invalid,
             };
         }
+        if let Some(e) = cause.downcast_ref::<crate::dkim::DkimError>() {
+            return match e {
+                crate::dkim::DkimError::Parse { .. } => Exit::Invalid,
+                crate::dkim::DkimError::Read { .. }
+                | crate::dkim::DkimError::Write { .. }
+                | crate::dkim::DkimError::Generate { .. } => Exit::Environment,
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<crate::postfix::lint::LintError>() {
+            return match e {
+                crate::postfix::lint::LintError::NotFound { .. } | crate::postfix::lint::LintError::NotPostfixDir { .. } => {
+                    Exit::Invalid
+                }
+                crate::postfix::lint::LintError::Read { .. } => Exit::Environment,
+            };
+        }
         if cause.downcast_ref::<ApplyError>().is_some() || cause.downcast_ref::<ToolError>().is_some() {
             return Exit::Environment;
         }

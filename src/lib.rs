@@ -6,10 +6,13 @@
 //! - `spec`: reading and validating `mailctl.toml` into a model
 //! - `render`: the Postfix files from the model, and writing them safely
 //! - `postfix`: Postfix's own programs
+//! - `dns`, `dkim`: the DNS records a spec needs, and the DKIM keys behind them
 //! - `cli`, `commands`, `output`, `exit`: the command-line front end
 
 pub mod cli;
 pub mod commands;
+pub mod dkim;
+pub mod dns;
 pub mod exit;
 pub mod output;
 pub mod postfix;

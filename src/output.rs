@@ -41,7 +41,7 @@ impl Output {
         }
     }
 
-    fn paint(&self, style: Style, text: &str) -> String {
+    fn paint(self, style: Style, text: &str) -> String {
         if !self.color {
             return text.to_owned();
         }
@@ -162,5 +162,34 @@ impl Output {
             let _ = writeln!(out, "{}: {help}", self.paint(Style::Help, "help"));
         }
         out.push('\n');
+    }
+
+    /// Lint findings on stdout, grouped per file: `file:line: severity[code]:
+    /// message`, then `help:`. Warnings are hidden with `--quiet`.
+    pub fn lint_findings(&self, findings: &[Diagnostic]) {
+        let mut text = String::new();
+        let mut current: Option<&std::path::Path> = None;
+        for d in findings {
+            if self.quiet && d.severity == Severity::Warning {
+                continue;
+            }
+            let file = d.location.as_ref().map(|l| l.file.as_path());
+            if current.is_some() && current != file {
+                text.push('\n');
+            }
+            current = file;
+            let style = if d.is_error() { Style::Error } else { Style::Warning };
+            let place = d
+                .location
+                .as_ref()
+                .map(|l| format!("{}:{}: ", l.file.display(), l.line))
+                .unwrap_or_default();
+            let label = self.paint(style, &format!("{}[{}]", d.severity.name(), d.code));
+            let _ = writeln!(text, "{}{label}: {}", self.paint(Style::Bold, &place), d.message);
+            if let Some(help) = &d.help {
+                let _ = writeln!(text, "  {}: {help}", self.paint(Style::Help, "help"));
+            }
+        }
+        self.stdout(&text);
     }
 }

@@ -1,6 +1,9 @@
 //! One module per subcommand: each turns its arguments into calls into the
 //! library and reports through `Output`. `anyhow` lives here and in `main`.
 
+pub mod dkim;
+pub mod dns;
+pub mod lint;
 pub mod render;
 pub mod validate;
 
@@ -18,6 +21,9 @@ pub fn run(cli: Cli, output: &Output) -> Result<Exit> {
     match cli.command {
         Command::Validate(args) => validate::run(&cli.global, &args, output),
         Command::Render(args) => render::run(&cli.global, &args, output),
+        Command::Lint(args) => lint::run(&args, output),
+        Command::Dns(args) => dns::run(&cli.global, &args, output),
+        Command::Dkim(args) => dkim::run(&cli.global, &args, output),
     }
 }
 
@@ -57,9 +63,17 @@ impl<'a> Timer<'a> {
 /// Load and validate the spec, printing its diagnostics. Invalid specs are
 /// an error (exit 2) for every command but `validate`.
 pub fn load_spec(path: &Path, output: &Output, timer: &mut Timer) -> Result<crate::spec::Spec> {
-    match crate::spec::load(path) {
+    let mut steps = || {
+        let file = crate::spec::read(path)?;
+        timer.lap("read spec");
+        let parsed = crate::spec::parse(&file)?;
+        timer.lap("parse spec");
+        let checked = crate::spec::check(&file, parsed);
+        timer.lap("validate spec");
+        checked
+    };
+    match steps() {
         Ok(loaded) => {
-            timer.lap("parse and validate spec");
             output.diagnostics(&loaded.warnings);
             Ok(loaded.spec)
         }

@@ -1,4 +1,7 @@
-//! `mailctl render`: write the Postfix files, or show what would change.
+//! `mailctl render`: write the Postfix files (and OpenDKIM's tables and the
+//! MTA-STS policies the spec asks for), or show what would change.
+
+use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -8,6 +11,7 @@ use crate::exit::Exit;
 use crate::output::Output;
 use crate::postfix::tools::PostfixTools;
 use crate::render::apply::{self, ApplyOptions, Change};
+use crate::render::{RenderedFile, Target};
 
 #[derive(Serialize)]
 struct FileReport<'a> {
@@ -31,28 +35,54 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
     let path = super::spec_path(global.spec.as_deref())?;
     let mut timer = super::Timer::new(output);
     let spec = super::load_spec(&path, output, &mut timer)?;
-    let dir = args.out.clone().unwrap_or_else(|| spec.postfix.config_dir.clone());
+    let dir = Target::Postfix.dir(&spec, args.out.as_deref());
 
     let files = crate::render::render(&spec, args.templates.as_deref()).context("nothing was written")?;
     timer.lap("render");
-    let plan = apply::plan(&dir, files)?;
+    for key in crate::dkim::keys(&spec).iter().filter(|k| k.signing && !k.path.exists()) {
+        output.warning(&format!(
+            "no DKIM key for {} (selector `{}`) at {}: OpenDKIM cannot sign its mail until `mailctl dkim keygen` creates it",
+            key.domain,
+            key.selector,
+            key.path.display()
+        ));
+    }
+    // One plan per directory; Postfix's last, so that main.cf only names
+    // the OpenDKIM milter once its tables are in place.
+    let mut groups: BTreeMap<Target, Vec<RenderedFile>> = BTreeMap::new();
+    for file in files {
+        groups.entry(file.target.clone()).or_default().push(file);
+    }
+    let mut plans = Vec::with_capacity(groups.len());
+    for (target, files) in groups.into_iter().rev() {
+        plans.push((target.clone(), apply::plan(&target.dir(&spec, args.out.as_deref()), files)?));
+    }
     timer.lap("compare with disk");
+    let changed = plans.iter().any(|(_, plan)| plan.has_changes());
 
     let mode = if args.diff { "diff" } else if args.check { "check" } else { "write" };
-    let mut applied = None;
+    let mut applied: Option<apply::ApplyReport> = None;
     let mut reloaded = false;
     if args.diff {
         if args.format == ReportFormat::Text {
-            output.stdout(&plan.diff());
+            let diff: String = plans.iter().map(|(_, plan)| plan.diff()).collect();
+            output.stdout(&diff);
         }
     } else if !args.check {
         let tools = if args.no_postmap { None } else { PostfixTools::find() };
         if tools.is_none() && !args.no_postmap {
             output.warning("postmap not found: the lookup tables were written but not compiled; install Postfix or run postmap yourself");
         }
-        let report = apply::apply(&plan, ApplyOptions { map_type: spec.postfix.map_type, postfix: tools.as_ref() })?;
+        let mut report = apply::ApplyReport::default();
+        for (target, plan) in &plans {
+            let postfix = if *target == Target::Postfix { tools.as_ref() } else { None };
+            let done = apply::apply(plan, ApplyOptions { map_type: spec.postfix.map_type, postfix })?;
+            report.written.extend(done.written);
+            report.compiled.extend(done.compiled);
+        }
         timer.lap("write and postmap");
-        if args.reload && !report.written.is_empty() {
+        let postfix_changed = plans.iter().any(|(t, plan)| *t == Target::Postfix && plan.has_changes());
+        if args.reload && postfix_changed {
             let tools = PostfixTools::find().ok_or(crate::postfix::tools::ToolError::Missing { program: "postmap" })?;
             tools.reload(&dir).context("the new files are in place, but Postfix did not reload")?;
             reloaded = true;
@@ -60,16 +90,16 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
         applied = Some(report);
     }
 
-    let files: Vec<FileReport> = plan
-        .files
+    let files: Vec<FileReport> = plans
         .iter()
+        .flat_map(|(_, plan)| &plan.files)
         .map(|f| FileReport { name: f.file.name, path: f.path.display().to_string(), change: f.change })
         .collect();
     match args.format {
         ReportFormat::Json => output.json(&Report {
             dir: dir.display().to_string(),
             mode,
-            changed: plan.has_changes(),
+            changed,
             files,
             applied,
             reloaded,
@@ -90,7 +120,7 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
             {
                 output.status(&format!("compiled {} with postmap", report.compiled.join(", ")));
             }
-            if !plan.has_changes() {
+            if !changed {
                 output.status(&format!("{} is up to date", dir.display()));
             }
             if reloaded {
@@ -98,5 +128,5 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
             }
         }
     }
-    Ok(if args.check && plan.has_changes() { Exit::Problems } else { Exit::Success })
+    Ok(if args.check && changed { Exit::Problems } else { Exit::Success })
 }

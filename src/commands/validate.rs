@@ -23,10 +23,19 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs, output: &Output) -> Result<
     let diagnostics = match spec::load(&path) {
         Ok(loaded) => {
             timer.lap("parse and validate spec");
-            // Rendering in memory catches template errors too.
-            crate::render::render(&loaded.spec, args.templates.as_deref())?;
+            // Rendering in memory catches template errors too, and linting
+            // the rendered files shows a template bug as a finding.
+            let files = crate::render::render(&loaded.spec, args.templates.as_deref())?;
             timer.lap("render in memory");
-            loaded.warnings
+            let rendered: Vec<(&str, &[u8])> = files
+                .iter()
+                .filter(|f| f.target == crate::render::Target::Postfix)
+                .map(|f| (f.name, f.contents.as_slice()))
+                .collect();
+            let mut diagnostics = loaded.warnings;
+            diagnostics.extend(crate::postfix::lint::lint_rendered(&rendered));
+            timer.lap("lint rendered files");
+            diagnostics
         }
         Err(SpecError::Invalid { diagnostics, .. }) => diagnostics,
         Err(error) => return Err(error.into()),

@@ -136,7 +136,7 @@ pub struct ApplyOptions<'a> {
 /// What applying did.
 #[derive(Debug, Default, serde::Serialize)]
 pub struct ApplyReport {
-    /// Files written, by name.
+    /// Files written, by path.
     pub written: Vec<String>,
     /// Maps compiled with `postmap`, by name.
     pub compiled: Vec<String>,
@@ -153,7 +153,7 @@ pub fn apply(plan: &Plan, options: ApplyOptions) -> Result<ApplyReport, ApplyErr
     for planned in plan.files.iter().filter(|f| f.change != Change::Unchanged) {
         let staged = stage.write(&planned.file.contents, planned.file.name, planned.current_meta)?;
         moves.push((staged, planned.path.clone(), planned.file.name.to_owned()));
-        report.written.push(planned.file.name.to_owned());
+        report.written.push(planned.path.display().to_string());
     }
 
     if let Some(tools) = options.postfix {

@@ -42,6 +42,8 @@ pub struct MainCf<'a> {
     pub mailbox_uid: u32,
     pub mailbox_gid: u32,
     pub extra: &'a BTreeMap<String, String>,
+    /// The OpenDKIM milter parameters, when any domain signs with DKIM.
+    pub milters: Vec<(&'static str, String)>,
 }
 
 impl<'a> MainCf<'a> {
@@ -74,6 +76,7 @@ impl<'a> MainCf<'a> {
             mailbox_uid: postfix.mailbox_uid,
             mailbox_gid: postfix.mailbox_gid,
             extra: &postfix.extra,
+            milters: crate::dkim::opendkim::milter_parameters(&crate::dkim::keys(spec)),
         }
     }
 }

@@ -8,7 +8,7 @@
 //! - `virtual` (`virtual_alias_maps`): aliases, catch-alls and alias domains.
 //!   A catch-all (`@domain`) would also swallow mail for the domain's own
 //!   mailboxes, because Postfix consults this table first; so a domain with
-//!   a catch-all maps each mailbox to itself, as VIRTUAL_README advises.
+//!   a catch-all maps each mailbox to itself, as `VIRTUAL_README` advises.
 //!   Alias domains are spelled out address by address rather than with
 //!   `@alias @domain`, so that mail for unknown users of an alias domain is
 //!   refused during SMTP instead of bounced later.
@@ -130,7 +130,9 @@ pub fn virtual_domains(spec: &Spec, header: &str) -> Vec<u8> {
         "virtual_mailbox_domains: the domains whose mailboxes live here",
         spec.domains.len() * 32,
     );
-    for domain in &spec.domains {
+    // A parked domain receives no mail: leaving it out makes Postfix refuse
+    // every recipient there as relaying.
+    for domain in spec.domains.iter().filter(|d| !d.dns.parked) {
         entry(&mut out, &[&domain.name], &["OK"]);
     }
     out

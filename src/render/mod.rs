@@ -74,15 +74,54 @@ pub const MANAGED_PARAMETERS: &[&str] = &[
     "virtual_minimum_uid",
     "virtual_transport",
     "virtual_uid_maps",
+    "milter_default_action",
+    "milter_protocol",
+    "smtpd_milters",
+    "non_smtpd_milters",
 ];
 
 /// The names of the lookup tables, as `main.cf` refers to them.
 pub const MAP_NAMES: [&str; 3] = ["virtual", "vmailbox", "vdomains"];
 
+/// Which directory a rendered file belongs in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Target {
+    /// Postfix's configuration directory (`postfix.config_dir`).
+    Postfix,
+    /// OpenDKIM's tables (`dkim.opendkim_dir`).
+    OpenDkim,
+    /// `.well-known/` under a domain's MTA-STS web root.
+    MtaSts { domain: String },
+}
+
+impl Target {
+    /// The directory for this target: the spec's, or one under `out` when
+    /// the user renders somewhere else (`--out DIR`), so that nothing is
+    /// written outside the directory they named.
+    pub fn dir(&self, spec: &Spec, out: Option<&Path>) -> PathBuf {
+        match (self, out) {
+            (Target::Postfix, Some(out)) => out.to_path_buf(),
+            (Target::Postfix, None) => spec.postfix.config_dir.clone(),
+            (Target::OpenDkim, Some(out)) => out.join("opendkim"),
+            (Target::OpenDkim, None) => spec.dkim.opendkim_dir.clone(),
+            (Target::MtaSts { domain }, Some(out)) => out.join("mta-sts").join(domain).join(".well-known"),
+            (Target::MtaSts { domain }, None) => spec
+                .domains
+                .iter()
+                .find(|d| &d.name == domain)
+                .and_then(|d| d.dns.mta_sts.as_ref())
+                .and_then(|sts| sts.web_root.clone())
+                .unwrap_or_default()
+                .join(".well-known"),
+        }
+    }
+}
+
 /// One file mailctl renders.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedFile {
-    /// The file name inside the Postfix configuration directory.
+    pub target: Target,
+    /// The file name inside the target's directory.
     pub name: &'static str,
     pub contents: Vec<u8>,
     /// Lookup tables are compiled with `postmap` after writing.
@@ -120,13 +159,54 @@ pub fn render(spec: &Spec, template_dir: Option<&Path>) -> Result<Vec<RenderedFi
         let domains = maps::virtual_domains(spec, &header);
         (aliases.join().expect("alias map thread panicked"), mailboxes, domains)
     });
-    Ok(vec![
-        RenderedFile { name: "main.cf", contents: main_cf, is_map: false },
-        RenderedFile { name: "master.cf", contents: master_cf, is_map: false },
-        RenderedFile { name: "virtual", contents: virtual_map, is_map: true },
-        RenderedFile { name: "vmailbox", contents: vmailbox, is_map: true },
-        RenderedFile { name: "vdomains", contents: vdomains, is_map: true },
-    ])
+    let postfix = |name, contents, is_map| RenderedFile { target: Target::Postfix, name, contents, is_map };
+    let mut files = vec![
+        postfix("main.cf", main_cf, false),
+        postfix("master.cf", master_cf, false),
+        postfix("virtual", virtual_map, true),
+        postfix("vmailbox", vmailbox, true),
+        postfix("vdomains", vdomains, true),
+    ];
+
+    let keys = crate::dkim::keys(spec);
+    if keys.iter().any(|k| k.signing) {
+        let keys = absolute_key_paths(keys);
+        let opendkim = |name, text: String| RenderedFile {
+            target: Target::OpenDkim,
+            name,
+            contents: format!("{header}\n{text}").into_bytes(),
+            is_map: false,
+        };
+        files.push(opendkim("KeyTable", crate::dkim::opendkim::key_table(&keys)));
+        files.push(opendkim("SigningTable", crate::dkim::opendkim::signing_table(&keys)));
+        files.push(opendkim("TrustedHosts", crate::dkim::opendkim::trusted_hosts(spec)));
+    }
+    for domain in &spec.domains {
+        if let Some(sts) = &domain.dns.mta_sts
+            && sts.web_root.is_some()
+        {
+            files.push(RenderedFile {
+                target: Target::MtaSts { domain: domain.name.clone() },
+                name: "mta-sts.txt",
+                contents: crate::dns::mta_sts_policy(spec, domain, sts).into_bytes(),
+                is_map: false,
+            });
+        }
+    }
+    Ok(files)
+}
+
+/// OpenDKIM reads its `KeyTable` from its own working directory, so a key
+/// directory given relative to the spec is made absolute.
+fn absolute_key_paths(mut keys: Vec<crate::dkim::KeyRef>) -> Vec<crate::dkim::KeyRef> {
+    if let Ok(cwd) = std::env::current_dir() {
+        for key in &mut keys {
+            if key.path.is_relative() {
+                key.path = cwd.join(&key.path);
+            }
+        }
+    }
+    keys
 }
 
 fn environment(template_dir: Option<&Path>) -> Result<Environment<'static>, RenderError> {

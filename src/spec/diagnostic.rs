@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -113,6 +114,9 @@ impl Diagnostic {
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
+    /// Byte offset of each line's start, built on the first `locate`: a large
+    /// spec can have thousands of warnings, and each must not rescan the file.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -120,18 +124,23 @@ impl SourceFile {
         SourceFile {
             path: path.as_ref().to_path_buf(),
             text,
+            line_starts: OnceLock::new(),
         }
     }
 
     /// The location of a byte span. Spans past the end point at the last line.
-    /// Only called for problems, so a linear scan is fine.
     pub fn locate(&self, span: Range<usize>) -> Location {
         let start = floor_char_boundary(&self.text, span.start.min(self.text.len()));
-        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = self.text[start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| start + i);
-        let line = self.text[..start].bytes().filter(|&b| b == b'\n').count() + 1;
+        let line_starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let line = line_starts.partition_point(|&s| s <= start);
+        let line_start = line_starts[line - 1];
+        let line_end = line_starts
+            .get(line)
+            .map_or(self.text.len(), |&next| next - 1);
         let line_text = self.text[line_start..line_end].trim_end_matches('\r');
         let column = self.text[line_start..start].chars().count() + 1;
         let end = floor_char_boundary(&self.text, span.end.clamp(start, line_end));
@@ -202,7 +211,7 @@ mod tests {
     #[test]
     fn locate_points_at_line_and_column() {
         let file = SourceFile::new("x.toml", "a = 1\nbb = \"héllo\"\n".to_owned());
-        let at = file.locate(11..18);
+        let at = file.locate(11..19);
         assert_eq!((at.line, at.column, at.width), (2, 6, 7));
         assert_eq!(at.line_text, "bb = \"héllo\"");
     }

@@ -34,6 +34,8 @@ pub struct LoadedSpec {
     pub server: Spanned<RawServer>,
     pub postfix: RawPostfix,
     pub tls: RawTls,
+    pub dkim: super::dns::RawDkimSettings,
+    pub dns: super::dns::RawDnsSettings,
     pub domains: Vec<DomainEntry>,
 }
 
@@ -47,6 +49,10 @@ struct RawPreamble {
     postfix: RawPostfix,
     #[serde(default)]
     tls: RawTls,
+    #[serde(default)]
+    dkim: super::dns::RawDkimSettings,
+    #[serde(default)]
+    dns: super::dns::RawDnsSettings,
 }
 
 /// One slice of the file that starts with `[[domain]]`.
@@ -69,6 +75,8 @@ pub fn parse(file: &SourceFile) -> Result<LoadedSpec, Box<Diagnostic>> {
                 server: raw.server,
                 postfix: raw.postfix,
                 tls: raw.tls,
+                dkim: raw.dkim,
+                dns: raw.dns,
                 domains: raw
                     .domains
                     .into_iter()
@@ -125,6 +133,8 @@ fn parse_in_slices(file: &SourceFile, starts: &[usize]) -> Result<LoadedSpec, Bo
         server: preamble.server,
         postfix: preamble.postfix,
         tls: preamble.tls,
+        dkim: preamble.dkim,
+        dns: preamble.dns,
         domains,
     })
 }
@@ -194,14 +204,53 @@ fn toml_diagnostic(file: &SourceFile, base: usize, error: &toml::de::Error) -> B
             rest.trim_matches('`')
         ))
     } else if message.starts_with("invalid type") {
-        Diagnostic::error("invalid-type", message)
+        Diagnostic::error("invalid-type", message.clone())
     } else {
-        Diagnostic::error("syntax", message)
+        Diagnostic::error("syntax", message.clone())
     };
+    if diagnostic.code == "invalid-type" && message.contains("expected a sequence") {
+        diagnostic = diagnostic.help("write a list, e.g. `[\"...\"]`, even for one value");
+    }
     if let Some(span) = error.span() {
-        diagnostic = diagnostic.at(file.locate(base + span.start..base + span.end));
+        let start = base + span.start;
+        if let Some(key) = key_at(&file.text, start) {
+            diagnostic = diagnostic.key(key);
+        }
+        diagnostic = diagnostic.at(file.locate(start..base + span.end));
     }
     Box::new(diagnostic)
+}
+
+/// The dotted key an error position belongs to, from the nearest table
+/// header above it and the key at the start of its line, e.g.
+/// `domain.aliases.info`. Only used for errors, so a text scan is fine.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("").trim_start();
+    let table = |header: &str| {
+        header
+            .trim_start_matches('[')
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_owned()
+    };
+    if line.starts_with('[') {
+        return Some(table(line));
+    }
+    let key = line.split('=').next().map(str::trim).filter(|k| !k.is_empty() && line.contains('='))?;
+    let header = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim_start)
+        .find(|l| l.starts_with('['))
+        .map(table);
+    Some(match header {
+        Some(header) if !header.is_empty() => format!("{header}.{key}"),
+        _ => key.to_owned(),
+    })
 }
 
 /// Split "`name`, expected one of `a`, `b`" into the name and the list.

@@ -3,6 +3,7 @@
 //! the located diagnostics every input check reports (`diagnostic`).
 
 pub mod diagnostic;
+pub mod dns;
 pub mod load;
 pub mod model;
 pub mod names;
@@ -44,20 +45,33 @@ pub struct LoadedSpec {
 
 /// Read, parse and validate the spec at `path`.
 pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let file = SourceFile::new(path, text);
-    from_source(&file)
+    from_source(&read(path)?)
 }
 
 /// Parse and validate spec text that is already in memory.
 pub fn from_source(file: &SourceFile) -> Result<LoadedSpec, SpecError> {
-    let loaded = load::parse(file).map_err(|d| SpecError::Invalid {
+    check(file, parse(file)?)
+}
+
+/// Read the spec file (the first of the three steps of `load`).
+pub fn read(path: &Path) -> Result<SourceFile, SpecError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(SourceFile::new(path, text))
+}
+
+/// Parse the TOML into the wire types (the second step).
+pub fn parse(file: &SourceFile) -> Result<load::LoadedSpec, SpecError> {
+    load::parse(file).map_err(|d| SpecError::Invalid {
         path: file.path.clone(),
         diagnostics: vec![*d],
-    })?;
+    })
+}
+
+/// Validate the parsed spec into the model (the third step).
+pub fn check(file: &SourceFile, loaded: load::LoadedSpec) -> Result<LoadedSpec, SpecError> {
     match validate::validate(file, loaded) {
         (Some(spec), warnings) => Ok(LoadedSpec { spec, warnings }),
         (None, diagnostics) => Err(SpecError::Invalid {

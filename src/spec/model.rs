@@ -16,6 +16,8 @@ pub struct Spec {
     pub server: Server,
     pub postfix: PostfixSettings,
     pub tls: TlsSettings,
+    pub dkim: super::dns::DkimSettings,
+    pub dns: super::dns::DnsSettings,
     pub domains: Vec<Domain>,
 }
 
@@ -70,6 +72,8 @@ pub struct Domain {
     pub catch_all: Vec<String>,
     /// Domains whose every address is the same address in this domain.
     pub alias_domains: Vec<String>,
+    /// SPF, DKIM, DMARC, MTA-STS, TLS-RPT, MX and `parked` (see `dns.rs`).
+    pub dns: super::dns::DomainDns,
 }
 
 #[derive(Debug, Clone)]

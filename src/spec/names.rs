@@ -108,16 +108,17 @@ pub fn local_part(input: &str) -> Result<String, String> {
 
 /// An address, or a bare local part that means "in `default_domain`".
 pub fn address(input: &str, default_domain: &str) -> Result<String, String> {
-    match input.rsplit_once('@') {
-        Some((local, domain)) => {
-            let local = local_part(local).map_err(|e| format!("has a local part that {e}"))?;
-            let domain = domain_name(domain).map_err(|e| format!("has a domain that {e}"))?;
-            Ok(format!("{local}@{domain}"))
+    if let Some((local, domain)) = input.rsplit_once('@') {
+        let local = local_part(local).map_err(|e| format!("has a local part that {e}"))?;
+        // Most targets are in the alias's own domain, already checked.
+        if domain == default_domain {
+            return Ok(format!("{local}@{domain}"));
         }
-        None => {
-            let local = local_part(input)?;
-            Ok(format!("{local}@{default_domain}"))
-        }
+        let domain = domain_name(domain).map_err(|e| format!("has a domain that {e}"))?;
+        Ok(format!("{local}@{domain}"))
+    } else {
+        let local = local_part(input)?;
+        Ok(format!("{local}@{default_domain}"))
     }
 }
 

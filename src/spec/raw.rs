@@ -21,6 +21,10 @@ pub struct RawSpec {
     pub postfix: RawPostfix,
     #[serde(default)]
     pub tls: RawTls,
+    #[serde(default)]
+    pub dkim: super::dns::RawDkimSettings,
+    #[serde(default)]
+    pub dns: super::dns::RawDnsSettings,
     #[serde(default, rename = "domain")]
     pub domains: Vec<Spanned<RawDomain>>,
 }
@@ -190,6 +194,14 @@ pub struct RawDomain {
     pub catch_all: Option<Spanned<Targets>>,
     #[serde(default)]
     pub alias_domains: Vec<Spanned<String>>,
+    // DNS keys, checked in `dns.rs`.
+    pub parked: Option<Spanned<bool>>,
+    pub mx: Option<Spanned<Vec<Spanned<super::dns::RawMx>>>>,
+    pub spf: Option<Spanned<super::dns::RawSpf>>,
+    pub dkim: Option<Spanned<super::dns::RawDomainDkim>>,
+    pub dmarc: Option<Spanned<super::dns::RawDmarc>>,
+    pub mta_sts: Option<Spanned<super::dns::RawMtaSts>>,
+    pub tls_rpt: Option<Spanned<super::dns::RawTlsRpt>>,
 }
 
 /// A mailbox: either `"alice"` or `{ local = "alice", quota = "2G" }`.
@@ -235,8 +247,9 @@ impl<'de> Deserialize<'de> for RawMailbox {
     }
 }
 
-/// `[domain.aliases]`: local part → one target or a list of targets, kept in
-/// file order so errors and output follow the author's order.
+/// `[domain.aliases]`: local part → one target or a list of targets, in the
+/// order the TOML parser hands them over (sorted by key), which makes the
+/// rendered alias map independent of how the spec is arranged.
 #[derive(Debug, Default)]
 pub struct RawAliases(pub Vec<(Spanned<String>, Spanned<Targets>)>);
 

@@ -3,11 +3,12 @@
 //! targets, alias loops, the host name against the domains). All problems are
 //! collected in one run; a model is returned only when none is an error.
 
-use std::collections::HashMap;
+use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 use std::path::PathBuf;
 
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 use toml::Spanned;
 
 use super::diagnostic::{Diagnostic, SourceFile};
@@ -21,6 +22,16 @@ use crate::render::MANAGED_PARAMETERS;
 
 const DEFAULT_SERVICES: [Service; 1] = [Service::Smtp];
 const DEFAULT_MESSAGE_SIZE_LIMIT: u64 = 50 << 20;
+
+/// A key path for diagnostics, formatted only when a diagnostic needs it:
+/// building a string per alias would cost more than checking the alias.
+struct Lazy<F>(F);
+
+impl<F: Fn(&mut fmt::Formatter) -> fmt::Result> fmt::Display for Lazy<F> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        (self.0)(f)
+    }
+}
 
 /// Where a span in the file is: spans of `[[domain]]` tables parsed on their
 /// own are relative to `base`, and bare strings in arrays carry an empty
@@ -51,18 +62,18 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    fn error(&mut self, span: Range<usize>, code: &'static str, key: &str, message: String) -> &mut Diagnostic {
+    fn error(&mut self, span: Range<usize>, code: &'static str, key: impl fmt::Display, message: String) -> &mut Diagnostic {
         let d = Diagnostic::error(code, message)
             .at(self.file.locate(span))
-            .key(key);
+            .key(key.to_string());
         self.diagnostics.push(d);
         self.diagnostics.last_mut().expect("just pushed")
     }
 
-    fn warning(&mut self, span: Range<usize>, code: &'static str, key: &str, message: String) -> &mut Diagnostic {
+    fn warning(&mut self, span: Range<usize>, code: &'static str, key: impl fmt::Display, message: String) -> &mut Diagnostic {
         let d = Diagnostic::warning(code, message)
             .at(self.file.locate(span))
-            .key(key);
+            .key(key.to_string());
         self.diagnostics.push(d);
         self.diagnostics.last_mut().expect("just pushed")
     }
@@ -71,7 +82,7 @@ impl Validator<'_> {
     fn check<T>(
         &mut self,
         span: Range<usize>,
-        key: &str,
+        key: impl fmt::Display,
         value: &str,
         expected: &str,
         check: impl FnOnce(&str) -> Result<T, String>,
@@ -110,9 +121,12 @@ pub fn validate(file: &SourceFile, loaded: LoadedSpec) -> (Option<Spec>, Vec<Dia
     let server = validate_server(&mut v, &loaded);
     let postfix = validate_postfix(&mut v, &loaded);
     let tls = validate_tls(&mut v, &loaded, server.as_ref().map(|s| s.hostname.as_str()));
-    let domains = validate_domains(&mut v, loaded.domains);
+    let domains = validate_domains(&mut v, &loaded.domains);
+    let (dns_settings, dns_diagnostics) =
+        super::dns::validate_settings(file, &loaded.dkim, &loaded.dns, Some(&domains.0));
+    v.diagnostics.extend(dns_diagnostics);
 
-    if let (Some(server), Some(domains)) = (&server, &domains) {
+    if let Some(server) = &server {
         check_across_domains(&mut v, server, &domains.0, &domains.1);
     }
 
@@ -126,7 +140,13 @@ pub fn validate(file: &SourceFile, loaded: LoadedSpec) -> (Option<Spec>, Vec<Dia
         server: server.expect("no error means a server"),
         postfix: postfix.expect("no error means postfix settings"),
         tls: tls.expect("no error means TLS settings"),
-        domains: domains.expect("no error means domains").0,
+        dkim: dns_settings
+            .as_ref()
+            .expect("no error means DKIM settings")
+            .0
+            .clone(),
+        dns: dns_settings.expect("no error means DNS settings").1,
+        domains: domains.0,
     };
     (Some(spec), diagnostics)
 }
@@ -443,169 +463,221 @@ struct DomainIndex {
 
 /// Per-domain spans kept for the checks across domains.
 struct DomainSpans {
+    /// The index of the `[[domain]]` table in the file.
+    entry: usize,
+    name: Range<usize>,
+    alias_domains: Vec<Range<usize>>,
     aliases: Vec<Range<usize>>,
-    targets: Vec<Vec<Range<usize>>>,
+    /// The spans of every alias's targets, alias after alias.
+    targets: Vec<Range<usize>>,
     catch_all: Vec<Range<usize>>,
 }
 
 fn validate_domains(
     v: &mut Validator,
-    raw_domains: Vec<crate::spec::load::DomainEntry>,
-) -> Option<(Vec<Domain>, (DomainIndex, Vec<DomainSpans>))> {
-    let mut ok = true;
+    raw_domains: &[crate::spec::load::DomainEntry],
+) -> (Vec<Domain>, (DomainIndex, Vec<DomainSpans>)) {
+    // Each domain is checked on its own, in parallel: a large spec has a
+    // million aliases. What spans domains (duplicate names) comes after, in
+    // file order.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(raw_domains.len().max(1));
+    let per_worker = raw_domains.len().div_ceil(workers).max(1);
+    let file = v.file;
+    let checked: Vec<(Vec<Option<(Domain, DomainSpans)>>, Vec<Diagnostic>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = raw_domains
+            .chunks(per_worker)
+            .enumerate()
+            .map(|(chunk, entries)| {
+                scope.spawn(move || {
+                    let mut v = Validator { file, diagnostics: Vec::new() };
+                    let results = entries
+                        .iter()
+                        .enumerate()
+                        .map(|(j, entry)| check_domain(&mut v, chunk * per_worker + j, entry))
+                        .collect();
+                    (results, v.diagnostics)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("validation thread panicked")).collect()
+    });
+
     let mut domains = Vec::with_capacity(raw_domains.len());
     let mut all_spans = Vec::with_capacity(raw_domains.len());
     let mut index = DomainIndex {
-        names: HashMap::with_capacity(raw_domains.len()),
+        names: HashMap::with_capacity_and_hasher(raw_domains.len(), FxBuildHasher),
     };
+    for (results, diagnostics) in checked {
+        v.diagnostics.extend(diagnostics);
+        for (mut domain, mut spans) in results.into_iter().flatten() {
+            if let Some((_, first)) = index.names.get(&domain.name) {
+                let line = v.file.locate(first.clone()).line;
+                v.error(spans.name.clone(), "duplicate-domain", format_args!("domain[{}].name", spans.entry), format!("domain `{}` is defined twice", domain.name))
+                    .help = Some(format!("the first definition is on line {line}"));
+                continue;
+            }
+            index.names.insert(domain.name.clone(), (domains.len(), spans.name.clone()));
+            let mut kept = Vec::with_capacity(domain.alias_domains.len());
+            let mut kept_spans = Vec::with_capacity(domain.alias_domains.len());
+            for (alias_name, span) in domain.alias_domains.drain(..).zip(spans.alias_domains.drain(..)) {
+                if let Some((_, first)) = index.names.get(&alias_name) {
+                    let line = v.file.locate(first.clone()).line;
+                    v.error(span, "duplicate-domain", format_args!("domain[{}].alias_domains", spans.entry), format!("domain `{alias_name}` is defined twice"))
+                        .help = Some(format!("the first definition is on line {line}; a domain is either hosted or an alias domain, once"));
+                    continue;
+                }
+                index.names.insert(alias_name.clone(), (domains.len(), span.clone()));
+                kept.push(alias_name);
+                kept_spans.push(span);
+            }
+            domain.alias_domains = kept;
+            spans.alias_domains = kept_spans;
+            domains.push(domain);
+            all_spans.push(spans);
+        }
+    }
+    (domains, (index, all_spans))
+}
 
-    for (i, entry) in raw_domains.into_iter().enumerate() {
-        let at = At { base: entry.base };
-        let outer = entry.domain;
-        let raw = outer.get_ref();
-        let key = format!("domain[{i}]");
-        let name_span = at.of(&raw.name);
-        let Some(name) = v.check(
-            name_span.clone(),
-            &format!("{key}.name"),
-            raw.name.get_ref(),
-            "a domain name such as `example.com`",
-            names::domain_name,
-        ) else {
-            ok = false;
+/// Check one `[[domain]]` table on its own: its name, mailboxes, aliases,
+/// catch-all, alias domains and DNS settings. `None` when the name is invalid.
+fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEntry) -> Option<(Domain, DomainSpans)> {
+    let at = At { base: entry.base };
+    let outer = &entry.domain;
+    let raw = outer.get_ref();
+    let key = format!("domain[{i}]");
+    let name_span = at.of(&raw.name);
+    let name = v.check(
+        name_span.clone(),
+        format_args!("{key}.name"),
+        raw.name.get_ref(),
+        "a domain name such as `example.com`",
+        names::domain_name,
+    )?;
+
+    let mut locals: HashMap<String, Range<usize>> =
+        HashMap::with_capacity_and_hasher(raw.mailboxes.len() + raw.aliases.0.len(), FxBuildHasher);
+    let mut mailboxes = Vec::with_capacity(raw.mailboxes.len());
+    for (j, mailbox) in raw.mailboxes.iter().enumerate() {
+        let inner = mailbox.get_ref();
+        let span = at.or(&inner.local, mailbox);
+        let mkey = Lazy(|f: &mut fmt::Formatter| write!(f, "{key}.mailboxes[{j}]"));
+        let Some(local) = v.check(span.clone(), &mkey, inner.local.get_ref(), "a local part such as `alice`", names::local_part) else {
             continue;
         };
-        if let Some((_, first)) = index.names.get(&name) {
+        if let Some(first) = locals.get(&local) {
             let line = v.file.locate(first.clone()).line;
-            v.error(name_span.clone(), "duplicate-domain", &format!("{key}.name"), format!("domain `{name}` is defined twice"))
+            v.error(span.clone(), "duplicate-mailbox", &mkey, format!("mailbox `{local}@{name}` is defined twice"))
                 .help = Some(format!("the first definition is on line {line}"));
-            ok = false;
             continue;
         }
-        index.names.insert(name.clone(), (domains.len(), name_span.clone()));
+        let quota = match &inner.quota {
+            Some(q) => v.check(at.of(q), format_args!("{mkey}.quota"), q.get_ref(), "a size such as `2G`", names::size_in_bytes),
+            None => None,
+        };
+        locals.insert(local.clone(), span);
+        mailboxes.push(Mailbox { local, quota });
+    }
 
-        let mut locals: HashMap<String, Range<usize>> =
-            HashMap::with_capacity(raw.mailboxes.len() + raw.aliases.0.len());
-        let mut mailboxes = Vec::with_capacity(raw.mailboxes.len());
-        for (j, mailbox) in raw.mailboxes.iter().enumerate() {
-            let inner = mailbox.get_ref();
-            let span = at.or(&inner.local, mailbox);
-            let mkey = format!("{key}.mailboxes[{j}]");
-            let Some(local) = v.check(span.clone(), &mkey, inner.local.get_ref(), "a local part such as `alice`", names::local_part) else {
-                ok = false;
-                continue;
+    let mut aliases = Vec::with_capacity(raw.aliases.0.len());
+    let mut alias_spans = Vec::with_capacity(raw.aliases.0.len());
+    let mut target_spans = Vec::with_capacity(raw.aliases.0.len());
+    for (local_raw, targets_raw) in &raw.aliases.0 {
+        let akey = Lazy(|f: &mut fmt::Formatter| write!(f, "{key}.aliases.{}", local_raw.get_ref()));
+        let span = at.of(local_raw);
+        let Some(local) = v.check(span.clone(), &akey, local_raw.get_ref(), "a local part such as `info`", names::local_part) else {
+            continue;
+        };
+        if let Some(first) = locals.get(&local) {
+            let line = v.file.locate(first.clone()).line;
+            let is_mailbox = mailboxes.iter().any(|m| m.local == local);
+            let (code, message) = if is_mailbox {
+                ("mailbox-and-alias", format!("`{local}@{name}` is both a mailbox and an alias"))
+            } else {
+                ("duplicate-alias", format!("alias `{local}@{name}` is defined twice"))
             };
-            if let Some(first) = locals.get(&local) {
-                let line = v.file.locate(first.clone()).line;
-                v.error(span.clone(), "duplicate-mailbox", &mkey, format!("mailbox `{local}@{name}` is defined twice"))
-                    .help = Some(format!("the first definition is on line {line}"));
-                ok = false;
-                continue;
-            }
-            let quota = match &inner.quota {
-                Some(q) => {
-                    let quota = v.check(at.of(q), &format!("{mkey}.quota"), q.get_ref(), "a size such as `2G`", names::size_in_bytes);
-                    if quota.is_none() {
-                        ok = false;
-                    }
-                    quota
-                }
-                None => None,
-            };
-            locals.insert(local.clone(), span);
-            mailboxes.push(Mailbox { local, quota });
+            v.error(span.clone(), code, &akey, message).help = Some(if is_mailbox {
+                format!("the mailbox is on line {line}; to deliver to the mailbox and forward too, make it a mailbox only and add the forward as an alias with another name")
+            } else {
+                format!("the first definition is on line {line}; local parts are case-insensitive")
+            });
+            continue;
         }
-
-        let mut aliases = Vec::with_capacity(raw.aliases.0.len());
-        let mut alias_spans = Vec::with_capacity(raw.aliases.0.len());
-        let mut target_spans = Vec::with_capacity(raw.aliases.0.len());
-        for (local_raw, targets_raw) in &raw.aliases.0 {
-            let akey = format!("{key}.aliases.{}", local_raw.get_ref());
-            let span = at.of(local_raw);
-            let Some(local) = v.check(span.clone(), &akey, local_raw.get_ref(), "a local part such as `info`", names::local_part) else {
-                ok = false;
-                continue;
-            };
-            if let Some(first) = locals.get(&local) {
-                let line = v.file.locate(first.clone()).line;
-                let is_mailbox = mailboxes.iter().any(|m| m.local == local);
-                let (code, message) = if is_mailbox {
-                    ("mailbox-and-alias", format!("`{local}@{name}` is both a mailbox and an alias"))
-                } else {
-                    ("duplicate-alias", format!("alias `{local}@{name}` is defined twice"))
-                };
-                v.error(span.clone(), code, &akey, message).help = Some(if is_mailbox {
-                    format!("the mailbox is on line {line}; to deliver to the mailbox and forward too, make it a mailbox only and add the forward as an alias with another name")
-                } else {
-                    format!("the first definition is on line {line}; local parts are case-insensitive")
-                });
-                ok = false;
-                continue;
-            }
-            let Some((targets, spans)) = validate_targets(v, at, targets_raw, &akey, &name) else {
-                ok = false;
-                continue;
-            };
-            if targets.is_empty() {
-                v.error(at.of(targets_raw), "empty-alias", &akey, format!("alias `{local}@{name}` has no targets"));
-                ok = false;
-                continue;
-            }
-            locals.insert(local.clone(), span.clone());
-            alias_spans.push(span);
-            target_spans.push(spans);
-            aliases.push(Alias { local, targets });
+        let Some((targets, spans)) = validate_targets(v, at, targets_raw, &akey, &name) else {
+            continue;
+        };
+        if targets.is_empty() {
+            v.error(at.of(targets_raw), "empty-alias", &akey, format!("alias `{local}@{name}` has no targets"));
+            continue;
         }
+        locals.insert(local.clone(), span.clone());
+        alias_spans.push(span);
+        target_spans.extend(spans);
+        aliases.push(Alias { local, targets });
+    }
 
-        let mut catch_all = Vec::new();
-        let mut catch_all_spans = Vec::new();
-        if let Some(raw_catch_all) = &raw.catch_all {
-            match validate_targets(v, at, raw_catch_all, &format!("{key}.catch_all"), &name) {
-                Some((targets, _)) if targets.is_empty() => {
-                    v.error(at.of(raw_catch_all), "empty-alias", &format!("{key}.catch_all"), "the catch-all has no targets".into());
-                    ok = false;
+    let mut catch_all = Vec::new();
+    let mut catch_all_spans = Vec::new();
+    if let Some(raw_catch_all) = &raw.catch_all {
+        match validate_targets(v, at, raw_catch_all, &format_args!("{key}.catch_all"), &name) {
+            Some((targets, _)) if targets.is_empty() => {
+                v.error(at.of(raw_catch_all), "empty-alias", &format!("{key}.catch_all"), "the catch-all has no targets".into());
                 }
-                Some((targets, spans)) => {
-                    catch_all = targets;
-                    catch_all_spans = spans;
-                }
-                None => ok = false,
+            Some((targets, spans)) => {
+                catch_all = targets;
+                catch_all_spans = spans;
             }
+            None => {}
         }
+    }
 
-        let mut alias_domains = Vec::new();
-        for (j, alias_domain) in raw.alias_domains.iter().enumerate() {
-            let span = at.or(alias_domain, &outer);
-            let dkey = format!("{key}.alias_domains[{j}]");
-            let Some(alias_name) = v.check(span.clone(), &dkey, alias_domain.get_ref(), "a domain name such as `example.net`", names::domain_name) else {
-                ok = false;
-                continue;
-            };
-            if let Some((_, first)) = index.names.get(&alias_name) {
-                let line = v.file.locate(first.clone()).line;
-                v.error(span, "duplicate-domain", &dkey, format!("domain `{alias_name}` is defined twice"))
-                    .help = Some(format!("the first definition is on line {line}; a domain is either hosted or an alias domain, once"));
-                ok = false;
-                continue;
-            }
-            index.names.insert(alias_name.clone(), (domains.len(), span));
+    let mut alias_domains = Vec::new();
+    let mut alias_domain_spans = Vec::new();
+    for (j, alias_domain) in raw.alias_domains.iter().enumerate() {
+        let span = at.or(alias_domain, outer);
+        let dkey = Lazy(|f: &mut fmt::Formatter| write!(f, "{key}.alias_domains[{j}]"));
+        if let Some(alias_name) = v.check(span.clone(), &dkey, alias_domain.get_ref(), "a domain name such as `example.net`", names::domain_name) {
             alias_domains.push(alias_name);
+            alias_domain_spans.push(span);
         }
-
-        all_spans.push(DomainSpans {
-            aliases: alias_spans,
-            targets: target_spans,
-            catch_all: catch_all_spans,
-        });
-        domains.push(Domain {
+    }
+    let spans = DomainSpans {
+        entry: i,
+        name: name_span,
+        aliases: alias_spans,
+        targets: target_spans,
+        catch_all: catch_all_spans,
+        alias_domains: alias_domain_spans,
+    };
+    let raw_dns = super::dns::RawDomainDns {
+        parked: raw.parked.as_ref(),
+        mx: raw.mx.as_ref(),
+        spf: raw.spf.as_ref(),
+        dkim: raw.dkim.as_ref(),
+        dmarc: raw.dmarc.as_ref(),
+        mta_sts: raw.mta_sts.as_ref(),
+        tls_rpt: raw.tls_rpt.as_ref(),
+        has_addresses: !(raw.mailboxes.is_empty()
+            && raw.aliases.0.is_empty()
+            && raw.catch_all.is_none()
+            && raw.alias_domains.is_empty()),
+    };
+    let (dns, dns_diagnostics) =
+        super::dns::validate_domain(v.file, entry.base, &key, &name, &raw_dns);
+    v.diagnostics.extend(dns_diagnostics);
+    Some((
+        Domain {
             name,
             mailboxes,
             aliases,
             catch_all,
             alias_domains,
-        });
-    }
-    ok.then_some((domains, (index, all_spans)))
+            dns,
+        },
+        spans,
+    ))
 }
 
 /// Check each target; returns them with their spans, or `None` when a bad
@@ -614,7 +686,7 @@ fn validate_targets(
     v: &mut Validator,
     at: At,
     raw: &Spanned<crate::spec::raw::Targets>,
-    key: &str,
+    key: &dyn fmt::Display,
     domain: &str,
 ) -> Option<(Vec<String>, Vec<Range<usize>>)> {
     let mut targets = Vec::with_capacity(raw.get_ref().0.len());
@@ -661,7 +733,7 @@ fn check_across_domains(v: &mut Validator, server: &Server, domains: &[Domain], 
 
     // Every hosted address: (primary domain index, local part) → kind.
     let total: usize = domains.iter().map(|d| d.mailboxes.len() + d.aliases.len()).sum();
-    let mut addresses: HashMap<(usize, &str), AddressKind> = HashMap::with_capacity(total);
+    let mut addresses: HashMap<(usize, &str), AddressKind> = HashMap::with_capacity_and_hasher(total, FxBuildHasher);
     for (d, domain) in domains.iter().enumerate() {
         for mailbox in &domain.mailboxes {
             addresses.insert((d, mailbox.local.as_str()), AddressKind::Mailbox);
@@ -670,22 +742,19 @@ fn check_across_domains(v: &mut Validator, server: &Server, domains: &[Domain], 
             addresses.insert((d, alias.local.as_str()), AddressKind::Alias(a));
         }
     }
-    fn resolve<'t>(index: &DomainIndex, address: &'t str) -> Option<(usize, &'t str)> {
-        let (local, domain) = address.rsplit_once('@')?;
-        let (primary, _) = index.names.get(domain)?;
-        Some((*primary, local))
-    }
-
     // Targets inside hosted domains must exist; collect alias → alias edges.
-    let mut edges: HashMap<(usize, usize), Vec<(usize, usize)>> = HashMap::new();
+    let mut edges: HashMap<(usize, usize), Vec<(usize, usize)>> = HashMap::default();
     for (d, domain) in domains.iter().enumerate() {
         let domain_spans = &spans[d];
-        let check_target = |v: &mut Validator, target: &str, span: &Range<usize>, key: String| -> Option<(usize, usize)> {
+        // A target in a domain with a catch-all is delivered even when it is
+        // neither mailbox nor alias, but a catch-all's own target must exist:
+        // otherwise it would be caught again, and loop.
+        let check_target = |v: &mut Validator, target: &str, span: &Range<usize>, key: &dyn fmt::Display, catch_all_ok: bool| -> Option<(usize, usize)> {
             let (primary, local) = resolve(index, target)?;
             match addresses.get(&(primary, local)) {
                 Some(AddressKind::Alias(a)) => Some((primary, *a)),
                 Some(AddressKind::Mailbox) => None,
-                None if !domains[primary].catch_all.is_empty() => None,
+                None if catch_all_ok && !domains[primary].catch_all.is_empty() => None,
                 None => {
                     let target_domain = &domains[primary];
                     let candidates = target_domain
@@ -708,20 +777,29 @@ fn check_across_domains(v: &mut Validator, server: &Server, domains: &[Domain], 
                 }
             }
         };
+        let mut target_spans = domain_spans.targets.iter();
         for (a, alias) in domain.aliases.iter().enumerate() {
-            for (target, span) in alias.targets.iter().zip(&domain_spans.targets[a]) {
-                let key = format!("domain[{d}].aliases.{}", alias.local);
-                if let Some(next) = check_target(v, target, span, key) {
+            for (target, span) in alias.targets.iter().zip(target_spans.by_ref()) {
+                let key = format_args!("domain[{}].aliases.{}", domain_spans.entry, alias.local);
+                if let Some(next) = check_target(v, target, span, &key, true) {
                     edges.entry((d, a)).or_default().push(next);
                 }
             }
         }
         for (target, span) in domain.catch_all.iter().zip(&domain_spans.catch_all) {
-            check_target(v, target, span, format!("domain[{d}].catch_all"));
+            check_target(v, target, span, &format_args!("domain[{}].catch_all", domain_spans.entry), false);
         }
     }
 
     report_alias_loops(v, domains, spans, &edges);
+}
+
+/// The primary domain (by index) and local part of an address in a hosted
+/// domain or alias domain; `None` for addresses hosted elsewhere.
+fn resolve<'t>(index: &DomainIndex, address: &'t str) -> Option<(usize, &'t str)> {
+    let (local, domain) = address.rsplit_once('@')?;
+    let (primary, _) = index.names.get(domain)?;
+    Some((*primary, local))
 }
 
 /// Find cycles among aliases (an alias whose expansion comes back to itself)
@@ -737,7 +815,7 @@ fn report_alias_loops(
         OnPath,
         Done,
     }
-    let mut state: HashMap<(usize, usize), State> = HashMap::with_capacity(edges.len());
+    let mut state: HashMap<(usize, usize), State> = HashMap::with_capacity_and_hasher(edges.len(), FxBuildHasher);
     let mut starts: Vec<&(usize, usize)> = edges.keys().collect();
     starts.sort_unstable();
     for &start in starts {

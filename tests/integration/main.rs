@@ -2,4 +2,10 @@
 //! the real `mailctl` binary, and real Postfix (and, where an area needs it,
 //! Knot DNS) on loopback; see `support` for the shared harness.
 
+mod dns;
+mod knot;
+mod lint;
+mod postfix;
+mod render;
 mod support;
+mod validate;

@@ -85,3 +85,28 @@ pub fn redact(text: &str, dir: &Path) -> String {
     text.replace(&dir.display().to_string(), "[TMP]")
         .replace(&repo().display().to_string(), "[REPO]")
 }
+
+/// A TCP port on 127.0.0.1 that was free a moment ago: bind port 0, read the
+/// port the kernel chose, and let it go for a server under test to take.
+pub fn free_loopback_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("bind a port on 127.0.0.1")
+        .port()
+}
+
+/// Wait until something accepts TCP connections on 127.0.0.1:`port`;
+/// `false` after `timeout`.
+pub fn wait_for_port(port: u16, timeout: std::time::Duration) -> bool {
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_millis(200)).is_ok() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
