@@ -12,6 +12,7 @@ needed=(
   swaks:swaks openssl:openssl
   knotd:knot kdig:knot-dnsutils knsupdate:knot-dnsutils kzonecheck:knot-dnssecutils
   opendkim-testkey:opendkim-tools
+  pebble:pebble curl:curl
 )
 missing=()
 for pair in "${needed[@]}"; do

@@ -122,6 +122,32 @@ pub enum Command {
         after_help = "Examples:\n  mailctl dkim keygen                          # every missing key\n  mailctl dkim keygen --domain example.com --selector 2026b --algorithm ed25519\n  mailctl dkim show --format json"
     )]
     Dkim(DkimArgs),
+
+    /// Obtain, renew and inspect the TLS certificate by ACME (Let's Encrypt)
+    #[command(
+        long_about = "Keep the certificate Postfix presents valid, by ACME (RFC 8555): `issue` orders \
+            one for the names in `[acme]` now, `renew` does so only when it is due (a third of its \
+            lifetime left, half for short-lived ones, or when the CA's renewal information or the \
+            spec's names say so; safe to run hourly from cron), and `status` shows what is \
+            installed. New certificates are stored as a new version and switched in atomically; \
+            the deploy hooks run afterwards. ACME server errors exit 3.",
+        after_help = "Examples:\n  mailctl cert issue --dry-run           # the whole flow against the CA's staging server, nothing stored\n  mailctl cert renew --jitter 600        # from cron: renew only when due\n  mailctl cert status --format json"
+    )]
+    Cert(CertArgs),
+
+    /// Compare live DNS with the records the spec needs
+    #[command(
+        long_about = "Query DNS for every record `mailctl dns` lists and report each difference: \
+            MX and the mail host's addresses, PTR with forward confirmation, SPF (syntax, the \
+            RFC 7208 lookup limits counted through includes, a full check_host() for each \
+            server address, the `all` term), DKIM keys against the local key files, DMARC \
+            (RFC 9989 tags, policy, alignment, report addresses and their authorisations), \
+            MTA-STS, TLS-RPT, SRV, CAA and TLSA. A lookup that fails is a finding and the run \
+            goes on. Exit 1 when a check fails (or warns, with --strict), 3 when nothing \
+            failed but some lookups could not be done, 0 otherwise.",
+        after_help = "Examples:\n  mailctl check-dns\n  mailctl check-dns --nameserver 127.0.0.1:5353 --domain example.com\n  mailctl check-dns --format github      # annotations on the spec, in GitHub Actions\n  mailctl check-dns --format junit > check-dns.xml --strict"
+    )]
+    CheckDns(CheckDnsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -274,4 +300,118 @@ pub struct LintArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t)]
     pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CertArgs {
+    #[command(subcommand)]
+    pub command: CertCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertCommand {
+    /// Order a certificate for the spec's names now
+    #[command(
+        long_about = "Order a certificate for the names in `[acme]` now, answer the challenges \
+            (http-01 with the built-in responder or a webroot, or dns-01 by RFC 2136), store it \
+            as a new version, switch Postfix's paths to it atomically, and run the deploy hooks. \
+            The ACME account is created on first use (it needs `agree_tos = true`).",
+        after_help = "Examples:\n  mailctl cert issue --dry-run\n  mailctl cert issue\n  mailctl cert issue --spec /etc/mailctl/mailctl.toml -v"
+    )]
+    Issue(CertIssueArgs),
+
+    /// Renew the certificate if it is due; otherwise do nothing and exit 0
+    #[command(
+        long_about = "Renew the certificate when it is due: less than a third of its lifetime left \
+            (half for lifetimes of 10 days or less), less than `renew_before` left, the CA's \
+            renewal window (ARI, RFC 9773) has come, or the spec's names or key type changed. \
+            Otherwise print why not and exit 0. A lock keeps two runs from ordering at once: \
+            a second run waits, then looks again. Deploy hooks run after a new certificate is \
+            in place; a failing hook exits 3 but keeps the new certificate.",
+        after_help = "Examples:\n  mailctl cert renew\n  mailctl cert renew --force\n  mailctl cert renew --jitter 1800 --quiet   # from cron"
+    )]
+    Renew(CertRenewArgs),
+
+    /// Show each stored certificate: names, issuer, validity, whether it is due
+    #[command(
+        long_about = "Show every certificate in the store: names, issuer, validity and time left, \
+            whether it is due for renewal and why, the key type, and whether it matches the names \
+            the spec asks for. Reads only local files.",
+        after_help = "Examples:\n  mailctl cert status\n  mailctl cert status --format json | jq '.certificates[] | {name, due}'"
+    )]
+    Status(CertStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CertIssueArgs {
+    /// Run the whole flow against the CA's staging server (Let's Encrypt's, or the
+    /// configured directory for other CAs) and store nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CertRenewArgs {
+    /// Renew even if the certificate is not due
+    #[arg(long)]
+    pub force: bool,
+
+    /// Like `issue --dry-run` when a renewal would happen; stores nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Wait a random time of up to SECONDS first (spreads cron runs)
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub jitter: u64,
+
+    /// How long to wait for another run's lock before giving up
+    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    pub lock_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CertStatusArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum CheckFormat {
+    /// One line per check, per domain, with expected and found on failure
+    #[default]
+    Text,
+    /// One object per finding, and a summary
+    Json,
+    /// `JUnit` XML: one test case per check, for CI dashboards
+    Junit,
+    /// GitHub Actions annotations on the spec lines
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckDnsArgs {
+    /// Ask this name server (repeatable) [default: the system resolver]
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub nameserver: Vec<String>,
+
+    /// Only this zone (repeatable)
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Vec<String>,
+
+    /// Seconds to wait for each answer; one retry follows a timeout
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub timeout: f64,
+
+    /// Queries in flight at most
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub concurrency: usize,
+
+    /// Warnings count as problems (exit 1)
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    pub format: CheckFormat,
 }

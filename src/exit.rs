@@ -56,6 +56,12 @@ pub fn classify(error: &anyhow::Error) -> Exit {
                 crate::postfix::lint::LintError::Read { .. } => Exit::Environment,
             };
         }
+        if let Some(e) = cause.downcast_ref::<crate::acme::AcmeError>() {
+            return if e.is_invalid_input() { Exit::Invalid } else { Exit::Environment };
+        }
+        if cause.downcast_ref::<crate::check::CheckError>().is_some() {
+            return Exit::Environment;
+        }
         if cause.downcast_ref::<ApplyError>().is_some() || cause.downcast_ref::<ToolError>().is_some() {
             return Exit::Environment;
         }

@@ -7,8 +7,12 @@
 //! - `render`: the Postfix files from the model, and writing them safely
 //! - `postfix`: Postfix's own programs
 //! - `dns`, `dkim`: the DNS records a spec needs, and the DKIM keys behind them
+//! - `check`: `check-dns`, live DNS compared with those records
+//! - `acme`: ACME certificates, their store and renewal
 //! - `cli`, `commands`, `output`, `exit`: the command-line front end
 
+pub mod acme;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod dkim;

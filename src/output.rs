@@ -192,4 +192,58 @@ impl Output {
         }
         self.stdout(&text);
     }
+
+    /// The `check-dns` text report on stdout: per zone, one line per check
+    /// (`✓` pass, `✗` fail, `!` warning, `?` lookup failed), expected and
+    /// found under each that did not pass, then the summary. `--quiet` shows
+    /// only the checks that did not pass.
+    pub fn check_dns_text(&self, findings: &[crate::check::Finding], summary: &crate::check::Summary) {
+        use crate::check::Status;
+        let mut text = String::new();
+        let mut zone: Option<&str> = None;
+        for f in findings {
+            if self.quiet && f.status == Status::Pass {
+                continue;
+            }
+            if zone != Some(f.domain.as_str()) {
+                if zone.is_some() {
+                    text.push('\n');
+                }
+                let _ = writeln!(text, "{}", self.paint(Style::Bold, &f.domain));
+                zone = Some(&f.domain);
+            }
+            let (mark, style) = match f.status {
+                Status::Pass => ("✓", Style::Dim),
+                Status::Fail => ("✗", Style::Error),
+                Status::Warning => ("!", Style::Warning),
+                Status::LookupFailed => ("?", Style::Error),
+            };
+            let _ = writeln!(
+                text,
+                "  {} {} {}",
+                self.paint(style, mark),
+                self.paint(Style::Dim, &format!("[{}]", f.check)),
+                f.message
+            );
+            if f.status != Status::Pass {
+                let _ = writeln!(text, "      expected: {}", f.expected);
+                let _ = writeln!(text, "      found:    {}", f.found);
+                if let Some(hint) = &f.hint {
+                    let _ = writeln!(text, "      {}: {hint}", self.paint(Style::Help, "hint"));
+                }
+                if let Some(at) = &f.spec {
+                    let _ = writeln!(text, "      spec:     {}:{}:{}", at.file.display(), at.line, at.column);
+                }
+            }
+        }
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        let _ = writeln!(
+            text,
+            "{} checks: {} passed, {} failed, {} warnings, {} lookups failed ({} queries)",
+            summary.checks, summary.passed, summary.failed, summary.warnings, summary.lookup_failures, summary.queries_sent
+        );
+        self.stdout(&text);
+    }
 }

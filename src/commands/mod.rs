@@ -1,6 +1,8 @@
 //! One module per subcommand: each turns its arguments into calls into the
 //! library and reports through `Output`. `anyhow` lives here and in `main`.
 
+pub mod cert;
+pub mod check_dns;
 pub mod dkim;
 pub mod dns;
 pub mod lint;
@@ -24,6 +26,8 @@ pub fn run(cli: Cli, output: &Output) -> Result<Exit> {
         Command::Lint(args) => lint::run(&args, output),
         Command::Dns(args) => dns::run(&cli.global, &args, output),
         Command::Dkim(args) => dkim::run(&cli.global, &args, output),
+        Command::Cert(args) => cert::run(&cli.global, &args, output),
+        Command::CheckDns(args) => check_dns::run(&cli.global, &args, output),
     }
 }
 

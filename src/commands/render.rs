@@ -39,14 +39,7 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
 
     let files = crate::render::render(&spec, args.templates.as_deref()).context("nothing was written")?;
     timer.lap("render");
-    for key in crate::dkim::keys(&spec).iter().filter(|k| k.signing && !k.path.exists()) {
-        output.warning(&format!(
-            "no DKIM key for {} (selector `{}`) at {}: OpenDKIM cannot sign its mail until `mailctl dkim keygen` creates it",
-            key.domain,
-            key.selector,
-            key.path.display()
-        ));
-    }
+    warn_about_missing_keys(&spec, output);
     // One plan per directory; Postfix's last, so that main.cf only names
     // the OpenDKIM milter once its tables are in place.
     let mut groups: BTreeMap<Target, Vec<RenderedFile>> = BTreeMap::new();
@@ -118,7 +111,7 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
             if let Some(report) = &applied
                 && !report.compiled.is_empty()
             {
-                output.status(&format!("compiled {} with postmap", report.compiled.join(", ")));
+                output.status(&format!("compiled the lookup tables {}", report.compiled.join(", ")));
             }
             if !changed {
                 output.status(&format!("{} is up to date", dir.display()));
@@ -129,4 +122,30 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
         }
     }
     Ok(if args.check && changed { Exit::Problems } else { Exit::Success })
+}
+
+/// OpenDKIM cannot sign for a domain whose key does not exist yet. One line
+/// per domain for a few, a count for many.
+fn warn_about_missing_keys(spec: &crate::spec::Spec, output: &Output) {
+    let keys = crate::dkim::keys(spec);
+    let missing: Vec<_> = keys.iter().filter(|k| k.signing && !k.path.exists()).collect();
+    match missing.as_slice() {
+        [] => {}
+        few @ [_, ..] if few.len() <= 3 => {
+            for key in few {
+                output.warning(&format!(
+                    "no DKIM key for {} (selector `{}`) at {}: OpenDKIM cannot sign its mail until `mailctl dkim keygen` creates it",
+                    key.domain,
+                    key.selector,
+                    key.path.display()
+                ));
+            }
+        }
+        many => output.warning(&format!(
+            "no DKIM key for {} domains ({}, ...) under {}: OpenDKIM cannot sign their mail until `mailctl dkim keygen` creates them",
+            many.len(),
+            many.iter().take(3).map(|k| k.domain.as_str()).collect::<Vec<_>>().join(", "),
+            spec.dkim.key_dir.display()
+        )),
+    }
 }

@@ -515,6 +515,9 @@ fn check_parameter(p: &Checked, context: &Context, findings: &mut Vec<Diagnostic
         findings.push(finding);
     }
     check_value(p, findings);
+    if RUNTIME_MACROS.contains(&name) {
+        return;
+    }
     for r in references(p.value) {
         if !context.is_defined(r.name) {
             let candidates = catalogue::defaults()
@@ -538,6 +541,20 @@ fn check_parameter(p: &Checked, context: &Context, findings: &mut Vec<Diagnostic
         }
     }
 }
+
+/// Parameters whose `$name`s are delivery-time macros (`$user`,
+/// `$EXTENSION`, `$client_address`), not other parameters; postconf does
+/// not expand them either.
+const RUNTIME_MACROS: &[&str] = &[
+    "mailbox_command",
+    "luser_relay",
+    "forward_path",
+    "smtpd_reject_footer",
+    "postscreen_reject_footer",
+    "default_rbl_reply",
+    "smtpd_expansion_filter",
+    "command_expansion_filter",
+];
 
 const SERVER_TLS_LEVELS: &[&str] = &["none", "may", "encrypt"];
 const CLIENT_TLS_LEVELS: &[&str] = &[
@@ -712,6 +729,31 @@ fn protects(list: &str, open_mynetworks: bool) -> bool {
     false
 }
 
+/// Whether a list names a relay control at all: smtpd refuses to start
+/// when neither list does ("specify at least one working instance of").
+fn names_relay_control(list: &str) -> bool {
+    split_list(list).any(|w| {
+        matches!(
+            w,
+            "reject_unauth_destination"
+                | "defer_unauth_destination"
+                | "reject"
+                | "defer"
+                | "defer_if_permit"
+        )
+    })
+}
+
+fn open_relay_message(relay: &str, recipient: &str, what: &str) -> String {
+    if names_relay_control(relay) || names_relay_control(recipient) {
+        format!("{what} let mail for any domain through before rejecting it: this is an open relay")
+    } else {
+        format!(
+            "{what} never reject mail for other domains; smtpd refuses to start (`specify at least one working instance of: reject_unauth_destination ...`)"
+        )
+    }
+}
+
 fn check_open_relay(
     path: &Path,
     main: &MainCf,
@@ -757,7 +799,11 @@ fn check_open_relay(
         findings.push(
             Diagnostic::error(
                 "open-relay",
-                "neither smtpd_relay_restrictions nor smtpd_recipient_restrictions rejects mail for other domains: this is an open relay",
+                open_relay_message(
+                    &relay_value,
+                    &recipient_value,
+                    "smtpd_relay_restrictions and smtpd_recipient_restrictions",
+                ),
             )
             .at(location)
             .key("smtpd_relay_restrictions")
@@ -780,7 +826,7 @@ fn check_open_relay(
             findings.push(
                 Diagnostic::error(
                     "open-relay",
-                    format!("service `{}` relays for anyone: its restrictions never reject mail for other domains", service.name()),
+                    open_relay_message(&relay, &recipient, &format!("the restrictions of service `{}`", service.name()))
                 )
                 .at(at(master_path, w.line, w.line_text, w.column, w.text.chars().count()))
                 .key("smtpd_relay_restrictions")

@@ -96,8 +96,8 @@ pub const RULES: &[Rule] = &[
         "open-relay",
         Error,
         "main.cf, master.cf",
-        "smtpd_relay_restrictions and smtpd_recipient_restrictions without `reject_unauth_destination`, `defer_unauth_destination` or a final `reject` (per smtpd service too)",
-        "the server relays mail from anyone to anywhere and is abused for spam within hours",
+        "smtpd_relay_restrictions and smtpd_recipient_restrictions (main.cf, or a smtpd service's `-o`) where neither rejects mail for other domains (`reject_unauth_destination`, `defer_unauth_destination`, `reject`) before a `permit` (or `permit_mynetworks` with `mynetworks = 0.0.0.0/0`), or where neither names such a control at all",
+        "with a `permit` first the server relays mail from anyone to anywhere and is abused for spam within hours; with no control at all smtpd refuses to start",
     ),
     rule(
         "invalid-tls-level",

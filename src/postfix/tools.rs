@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::render::Compile;
 use crate::spec::model::MapType;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,7 @@ pub enum ToolError {
 #[derive(Debug, Clone)]
 pub struct PostfixTools {
     pub postmap: PathBuf,
+    pub postalias: PathBuf,
     pub postfix: Option<PathBuf>,
 }
 
@@ -38,18 +40,24 @@ impl PostfixTools {
     pub fn find() -> Option<PostfixTools> {
         Some(PostfixTools {
             postmap: find_program("postmap")?,
+            postalias: find_program("postalias")?,
             postfix: find_program("postfix"),
         })
     }
 
-    /// Compile a lookup table: `postmap -c CONFIG_DIR TYPE:SOURCE`. Postmap
-    /// only warns (and exits 0) about lines it skips, so any warning from a
-    /// table mailctl rendered is a failure.
-    pub fn postmap(&self, config_dir: &Path, map_type: MapType, source: &Path) -> Result<(), ToolError> {
+    /// Compile a lookup table: `postmap -c CONFIG_DIR TYPE:SOURCE` (or
+    /// `postalias` for aliases(5) files). They only warn (and exit 0) about
+    /// lines they skip, so any warning from a table mailctl rendered is a
+    /// failure.
+    pub fn compile(&self, compile: Compile, config_dir: &Path, map_type: MapType, source: &Path) -> Result<(), ToolError> {
         let table = format!("{}:{}", map_type.name(), source.display());
-        let mut command = Command::new(&self.postmap);
+        let (program, name) = match compile {
+            Compile::Postmap => (&self.postmap, "postmap"),
+            Compile::Postalias => (&self.postalias, "postalias"),
+        };
+        let mut command = Command::new(program);
         command.arg("-c").arg(config_dir).arg(&table);
-        run(&mut command, &format!("postmap {table}"))
+        run(&mut command, &format!("{name} {table}"))
     }
 
     /// `postfix -c DIR reload`.

@@ -167,7 +167,8 @@ pub fn apply(plan: &Plan, options: ApplyOptions) -> Result<ApplyReport, ApplyErr
             stage.write(&main_cf.file.contents, "main.cf", None)?;
         }
         backdate(&stage.dir.join("main.cf"))?;
-        for planned in plan.files.iter().filter(|f| f.file.is_map) {
+        for planned in plan.files.iter().filter(|f| f.file.compile.is_some()) {
+            let compile = planned.file.compile.expect("filtered on compile");
             let db_name = format!("{}{}", planned.file.name, options.map_type.db_suffix());
             let stale = planned.change != Change::Unchanged || db_is_stale(&planned.path, &plan.dir.join(&db_name));
             if !stale {
@@ -180,7 +181,7 @@ pub fn apply(plan: &Plan, options: ApplyOptions) -> Result<ApplyReport, ApplyErr
             };
             backdate(&source)?;
             tools
-                .postmap(&stage.dir, options.map_type, &source)
+                .compile(compile, &stage.dir, options.map_type, &source)
                 .map_err(|source| ApplyError::Postmap { dir: plan.dir.clone(), source })?;
             let db = stage.dir.join(&db_name);
             if let Some((mode, uid, gid)) = planned.current_meta {

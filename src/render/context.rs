@@ -44,6 +44,7 @@ pub struct MainCf<'a> {
     pub extra: &'a BTreeMap<String, String>,
     /// The OpenDKIM milter parameters, when any domain signs with DKIM.
     pub milters: Vec<(&'static str, String)>,
+    pub local_relay: bool,
 }
 
 impl<'a> MainCf<'a> {
@@ -77,6 +78,7 @@ impl<'a> MainCf<'a> {
             mailbox_gid: postfix.mailbox_gid,
             extra: &postfix.extra,
             milters: crate::dkim::opendkim::milter_parameters(&crate::dkim::keys(spec)),
+            local_relay: postfix.local_relay,
         }
     }
 }

@@ -124,6 +124,17 @@ pub fn virtual_mailboxes(spec: &Spec, header: &str) -> Vec<u8> {
     out
 }
 
+/// aliases(5) for the host's own names (`mydestination`): RFC 5321 wants a
+/// postmaster everywhere, and bounces come from MAILER-DAEMON. The mail
+/// domains' aliases live in `virtual`.
+pub fn local_aliases(header: &str) -> Vec<u8> {
+    format!(
+        "{header}\n# aliases(5) for the host itself ($myhostname, localhost); compiled by postalias\n\
+         postmaster: root\nmailer-daemon: postmaster\nabuse: postmaster\n"
+    )
+    .into_bytes()
+}
+
 pub fn virtual_domains(spec: &Spec, header: &str) -> Vec<u8> {
     let mut out = start(
         header,

@@ -81,7 +81,16 @@ pub const MANAGED_PARAMETERS: &[&str] = &[
 ];
 
 /// The names of the lookup tables, as `main.cf` refers to them.
-pub const MAP_NAMES: [&str; 3] = ["virtual", "vmailbox", "vdomains"];
+pub const MAP_NAMES: [&str; 4] = ["virtual", "vmailbox", "vdomains", "aliases"];
+
+/// The Postfix program that compiles a lookup table's source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compile {
+    /// `postmap`: `key value` tables (virtual, vmailbox, vdomains).
+    Postmap,
+    /// `postalias`: `name: value` tables in aliases(5) format.
+    Postalias,
+}
 
 /// Which directory a rendered file belongs in.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -124,8 +133,8 @@ pub struct RenderedFile {
     /// The file name inside the target's directory.
     pub name: &'static str,
     pub contents: Vec<u8>,
-    /// Lookup tables are compiled with `postmap` after writing.
-    pub is_map: bool,
+    /// How Postfix compiles it into a lookup table, if it is one.
+    pub compile: Option<Compile>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,13 +168,14 @@ pub fn render(spec: &Spec, template_dir: Option<&Path>) -> Result<Vec<RenderedFi
         let domains = maps::virtual_domains(spec, &header);
         (aliases.join().expect("alias map thread panicked"), mailboxes, domains)
     });
-    let postfix = |name, contents, is_map| RenderedFile { target: Target::Postfix, name, contents, is_map };
+    let postfix = |name, contents, compile| RenderedFile { target: Target::Postfix, name, contents, compile };
     let mut files = vec![
-        postfix("main.cf", main_cf, false),
-        postfix("master.cf", master_cf, false),
-        postfix("virtual", virtual_map, true),
-        postfix("vmailbox", vmailbox, true),
-        postfix("vdomains", vdomains, true),
+        postfix("main.cf", main_cf, None),
+        postfix("master.cf", master_cf, None),
+        postfix("virtual", virtual_map, Some(Compile::Postmap)),
+        postfix("vmailbox", vmailbox, Some(Compile::Postmap)),
+        postfix("vdomains", vdomains, Some(Compile::Postmap)),
+        postfix("aliases", maps::local_aliases(&header), Some(Compile::Postalias)),
     ];
 
     let keys = crate::dkim::keys(spec);
@@ -175,7 +185,7 @@ pub fn render(spec: &Spec, template_dir: Option<&Path>) -> Result<Vec<RenderedFi
             target: Target::OpenDkim,
             name,
             contents: format!("{header}\n{text}").into_bytes(),
-            is_map: false,
+            compile: None,
         };
         files.push(opendkim("KeyTable", crate::dkim::opendkim::key_table(&keys)));
         files.push(opendkim("SigningTable", crate::dkim::opendkim::signing_table(&keys)));
@@ -189,7 +199,7 @@ pub fn render(spec: &Spec, template_dir: Option<&Path>) -> Result<Vec<RenderedFi
                 target: Target::MtaSts { domain: domain.name.clone() },
                 name: "mta-sts.txt",
                 contents: crate::dns::mta_sts_policy(spec, domain, sts).into_bytes(),
-                is_map: false,
+                compile: None,
             });
         }
     }
@@ -241,4 +251,60 @@ fn render_template(env: &Environment, name: &str, context: Value) -> Result<Vec<
         return Err(RenderError::ControlCharacter { name: name.to_owned(), line });
     }
     Ok(text.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::SourceFile;
+
+    fn spec(extra: &str) -> Spec {
+        let text = format!(
+            "version = 1\n[server]\nhostname = \"mail.example.com\"\nservices = [\"smtp\", \"submission\"]\n{extra}\n\
+             [[domain]]\nname = \"example.com\"\nmailboxes = [\"alice\"]\nalias_domains = [\"example.net\"]\n"
+        );
+        crate::spec::from_source(&SourceFile::new("t.toml", text)).expect("valid").spec
+    }
+
+    /// The parameters a rendered main.cf sets, in order.
+    fn parameters(spec: &Spec) -> Vec<String> {
+        let files = render(spec, None).expect("renders");
+        let main_cf = String::from_utf8(files[0].contents.clone()).unwrap();
+        main_cf
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| l.split(" =").next().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn managed_parameters_are_exactly_what_the_template_sets() {
+        let mut set = std::collections::BTreeSet::new();
+        for extra in ["", "[postfix]\ndelivery = \"lmtp\"\nlocal_relay = true\nrelayhost = \"[relay.example.net]:587\"\n"] {
+            let params = parameters(&spec(extra));
+            let unique: std::collections::BTreeSet<_> = params.iter().collect();
+            assert_eq!(unique.len(), params.len(), "a parameter is set twice: {params:?}");
+            set.extend(params);
+        }
+        let managed: std::collections::BTreeSet<String> = MANAGED_PARAMETERS.iter().map(|&p| p.to_owned()).collect();
+        assert_eq!(set, managed, "MANAGED_PARAMETERS must list what main.cf.j2 sets");
+    }
+
+    #[test]
+    fn local_relay_adds_permit_mynetworks() {
+        let relay = |spec: &Spec| {
+            let files = render(spec, None).unwrap();
+            String::from_utf8(files[0].contents.clone())
+                .unwrap()
+                .lines()
+                .find(|l| l.starts_with("smtpd_relay_restrictions ="))
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(relay(&spec("")), "smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination");
+        assert_eq!(
+            relay(&spec("[postfix]\nlocal_relay = true\n")),
+            "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"
+        );
+    }
 }

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use toml::Spanned;
 
+use super::checker::Checker;
 use super::diagnostic::{Diagnostic, Location, SourceFile, suggest};
 use super::names;
 
@@ -309,71 +310,6 @@ pub const SPF_LOOKUP_LIMIT: usize = 10;
 
 // ---------------------------------------------------------------------------
 // Checks
-
-/// Collects located diagnostics for one part of the file.
-struct Checker<'a> {
-    file: &'a SourceFile,
-    base: usize,
-    diagnostics: Vec<Diagnostic>,
-}
-
-impl Checker<'_> {
-    fn span<T>(&self, value: &Spanned<T>) -> Range<usize> {
-        let span = value.span();
-        self.base + span.start..self.base + span.end
-    }
-
-    fn error<T>(
-        &mut self,
-        at: &Spanned<T>,
-        code: &'static str,
-        key: &str,
-        message: String,
-    ) -> &mut Diagnostic {
-        let d = Diagnostic::error(code, message)
-            .at(self.file.locate(self.span(at)))
-            .key(key);
-        self.diagnostics.push(d);
-        self.diagnostics.last_mut().expect("just pushed")
-    }
-
-    fn warning<T>(
-        &mut self,
-        at: &Spanned<T>,
-        code: &'static str,
-        key: &str,
-        message: String,
-    ) -> &mut Diagnostic {
-        let d = Diagnostic::warning(code, message)
-            .at(self.file.locate(self.span(at)))
-            .key(key);
-        self.diagnostics.push(d);
-        self.diagnostics.last_mut().expect("just pushed")
-    }
-
-    /// Run a value check; on failure, report it and return `None`.
-    fn check<T>(
-        &mut self,
-        at: &Spanned<String>,
-        key: &str,
-        expected: &str,
-        check: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        match check(at.get_ref()) {
-            Ok(v) => Some(v),
-            Err(reason) => {
-                let shown = at.get_ref().escape_debug().to_string();
-                self.error(at, "invalid-value", key, format!("`{shown}` {reason}"))
-                    .expected = Some(expected.to_owned());
-                None
-            }
-        }
-    }
-
-    fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
-    }
-}
 
 /// Validate the top-level `[dkim]` and `[dns]` tables, then the checks that
 /// need every domain (SPF lookups through hosted includes). `domains` is

@@ -11,7 +11,6 @@
 //! remembers where each slice starts so that spans still point into the file.
 
 use std::ops::Range;
-use std::thread;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -36,6 +35,7 @@ pub struct LoadedSpec {
     pub tls: RawTls,
     pub dkim: super::dns::RawDkimSettings,
     pub dns: super::dns::RawDnsSettings,
+    pub acme: Option<Spanned<super::acme::RawAcme>>,
     pub domains: Vec<DomainEntry>,
 }
 
@@ -53,6 +53,7 @@ struct RawPreamble {
     dkim: super::dns::RawDkimSettings,
     #[serde(default)]
     dns: super::dns::RawDnsSettings,
+    acme: Option<Spanned<super::acme::RawAcme>>,
 }
 
 /// One slice of the file that starts with `[[domain]]`.
@@ -77,6 +78,7 @@ pub fn parse(file: &SourceFile) -> Result<LoadedSpec, Box<Diagnostic>> {
                 tls: raw.tls,
                 dkim: raw.dkim,
                 dns: raw.dns,
+                acme: raw.acme,
                 domains: raw
                     .domains
                     .into_iter()
@@ -97,36 +99,20 @@ fn parse_in_slices(file: &SourceFile, starts: &[usize]) -> Result<LoadedSpec, Bo
         .enumerate()
         .map(|(i, &start)| start..starts.get(i + 1).copied().unwrap_or(text.len()))
         .collect();
-    let workers = thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(ranges.len());
-    let per_worker = ranges.len().div_ceil(workers);
-    let parsed: Vec<Result<Vec<DomainEntry>, Box<Diagnostic>>> = thread::scope(|scope| {
-        let handles: Vec<_> = ranges
-            .chunks(per_worker)
-            .map(|group| {
-                scope.spawn(move || {
-                    let mut entries = Vec::with_capacity(group.len());
-                    for range in group {
-                        let slice: RawDomainSlice = toml::from_str(&text[range.clone()])
-                            .map_err(|e| toml_diagnostic(file, range.start, &e))?;
-                        entries.extend(slice.domain.into_iter().map(|domain| DomainEntry {
-                            base: range.start,
-                            domain,
-                        }));
-                    }
-                    Ok(entries)
-                })
+    let parsed = super::parallel::map(&ranges, |_, range| {
+        toml::from_str::<RawDomainSlice>(&text[range.clone()])
+            .map(|slice| {
+                slice
+                    .domain
+                    .into_iter()
+                    .map(|domain| DomainEntry { base: range.start, domain })
+                    .collect::<Vec<_>>()
             })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("spec parser thread panicked"))
-            .collect()
+            .map_err(|e| toml_diagnostic(file, range.start, &e))
     });
     let mut domains = Vec::with_capacity(ranges.len());
-    for group in parsed {
-        domains.extend(group?);
+    for entries in parsed {
+        domains.extend(entries?);
     }
     Ok(LoadedSpec {
         version: preamble.version,
@@ -135,6 +121,7 @@ fn parse_in_slices(file: &SourceFile, starts: &[usize]) -> Result<LoadedSpec, Bo
         tls: preamble.tls,
         dkim: preamble.dkim,
         dns: preamble.dns,
+        acme: preamble.acme,
         domains,
     })
 }

@@ -2,11 +2,14 @@
 //! the checks (`validate`, `names`) and the validated model (`model`), plus
 //! the located diagnostics every input check reports (`diagnostic`).
 
+pub mod acme;
+pub mod checker;
 pub mod diagnostic;
 pub mod dns;
 pub mod load;
 pub mod model;
 pub mod names;
+pub(crate) mod parallel;
 pub mod raw;
 pub mod validate;
 

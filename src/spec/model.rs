@@ -18,6 +18,8 @@ pub struct Spec {
     pub tls: TlsSettings,
     pub dkim: super::dns::DkimSettings,
     pub dns: super::dns::DnsSettings,
+    /// `[acme]`, when the spec has one.
+    pub acme: Option<super::acme::AcmeSettings>,
     pub domains: Vec<Domain>,
 }
 
@@ -52,6 +54,9 @@ pub struct PostfixSettings {
     pub lmtp_destination: String,
     pub relayhost: Option<String>,
     pub chroot: bool,
+    /// Clients on the host itself (`mynetworks`) may relay over SMTP without
+    /// authentication. Off by default: local programs use sendmail(1).
+    pub local_relay: bool,
     /// Additional `main.cf` parameters, checked to be safe for `main.cf`.
     pub extra: BTreeMap<String, String>,
 }

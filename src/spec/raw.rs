@@ -25,6 +25,7 @@ pub struct RawSpec {
     pub dkim: super::dns::RawDkimSettings,
     #[serde(default)]
     pub dns: super::dns::RawDnsSettings,
+    pub acme: Option<Spanned<super::acme::RawAcme>>,
     #[serde(default, rename = "domain")]
     pub domains: Vec<Spanned<RawDomain>>,
 }
@@ -103,6 +104,7 @@ pub struct RawPostfix {
     pub lmtp_destination: Option<Spanned<String>>,
     pub relayhost: Option<Spanned<String>>,
     pub chroot: Option<Spanned<bool>>,
+    pub local_relay: Option<Spanned<bool>>,
     #[serde(default)]
     pub extra: BTreeMap<Spanned<String>, Spanned<ExtraValue>>,
 }

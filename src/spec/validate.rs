@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 use toml::Spanned;
 
+use super::checker::Checker;
 use super::diagnostic::{Diagnostic, SourceFile};
 use super::load::LoadedSpec;
 use super::model::{
@@ -56,60 +57,16 @@ impl At {
     }
 }
 
-struct Validator<'a> {
-    file: &'a SourceFile,
-    diagnostics: Vec<Diagnostic>,
-}
-
-impl Validator<'_> {
-    fn error(&mut self, span: Range<usize>, code: &'static str, key: impl fmt::Display, message: String) -> &mut Diagnostic {
-        let d = Diagnostic::error(code, message)
-            .at(self.file.locate(span))
-            .key(key.to_string());
-        self.diagnostics.push(d);
-        self.diagnostics.last_mut().expect("just pushed")
-    }
-
-    fn warning(&mut self, span: Range<usize>, code: &'static str, key: impl fmt::Display, message: String) -> &mut Diagnostic {
-        let d = Diagnostic::warning(code, message)
-            .at(self.file.locate(span))
-            .key(key.to_string());
-        self.diagnostics.push(d);
-        self.diagnostics.last_mut().expect("just pushed")
-    }
-
-    /// Run a value check; on failure, report it and return `None`.
-    fn check<T>(
-        &mut self,
-        span: Range<usize>,
-        key: impl fmt::Display,
-        value: &str,
-        expected: &str,
-        check: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        match check(value) {
-            Ok(v) => Some(v),
-            Err(reason) => {
-                let shown = value.escape_debug().to_string();
-                self.error(span, "invalid-value", key, format!("`{shown}` {reason}"))
-                    .expected = Some(expected.to_owned());
-                None
-            }
-        }
-    }
-}
+type Validator<'a> = Checker<'a>;
 
 /// Validate a loaded spec. Returns the model when there is no error, and
 /// every diagnostic (errors and warnings) either way, sorted.
 pub fn validate(file: &SourceFile, loaded: LoadedSpec) -> (Option<Spec>, Vec<Diagnostic>) {
-    let mut v = Validator {
-        file,
-        diagnostics: Vec::new(),
-    };
+    let mut v = Checker::new(file, 0);
     let top = At { base: 0 };
 
     if *loaded.version.get_ref() != 1 {
-        v.error(
+        v.error_at(
             top.of(&loaded.version),
             "unsupported-version",
             "version",
@@ -129,6 +86,7 @@ pub fn validate(file: &SourceFile, loaded: LoadedSpec) -> (Option<Spec>, Vec<Dia
     if let Some(server) = &server {
         check_across_domains(&mut v, server, &domains.0, &domains.1);
     }
+    let acme = validate_acme(&mut v, &loaded, server.as_ref(), &domains.0);
 
     let mut diagnostics = v.diagnostics;
     super::diagnostic::sort(&mut diagnostics);
@@ -146,6 +104,7 @@ pub fn validate(file: &SourceFile, loaded: LoadedSpec) -> (Option<Spec>, Vec<Dia
             .0
             .clone(),
         dns: dns_settings.expect("no error means DNS settings").1,
+        acme,
         domains: domains.0,
     };
     (Some(spec), diagnostics)
@@ -154,7 +113,7 @@ pub fn validate(file: &SourceFile, loaded: LoadedSpec) -> (Option<Spec>, Vec<Dia
 fn validate_server(v: &mut Validator, loaded: &LoadedSpec) -> Option<Server> {
     let top = At { base: 0 };
     let raw = loaded.server.get_ref();
-    let hostname = v.check(
+    let hostname = v.check_at(
         top.of(&raw.hostname),
         "server.hostname",
         raw.hostname.get_ref(),
@@ -167,11 +126,11 @@ fn validate_server(v: &mut Validator, loaded: &LoadedSpec) -> Option<Server> {
         let key = format!("server.ipv4[{i}]");
         match ip.get_ref().parse::<Ipv4Addr>() {
             Ok(addr) if ipv4.contains(&addr) => {
-                v.error(top.of(ip), "duplicate", &key, format!("`{addr}` is listed twice"));
+                v.error_at(top.of(ip), "duplicate", &key, format!("`{addr}` is listed twice"));
             }
             Ok(addr) => ipv4.push(addr),
             Err(_) => {
-                let d = v.error(
+                let d = v.error_at(
                     top.of(ip),
                     "invalid-value",
                     &key,
@@ -189,11 +148,11 @@ fn validate_server(v: &mut Validator, loaded: &LoadedSpec) -> Option<Server> {
         let key = format!("server.ipv6[{i}]");
         match ip.get_ref().parse::<Ipv6Addr>() {
             Ok(addr) if ipv6.contains(&addr) => {
-                v.error(top.of(ip), "duplicate", &key, format!("`{addr}` is listed twice"));
+                v.error_at(top.of(ip), "duplicate", &key, format!("`{addr}` is listed twice"));
             }
             Ok(addr) => ipv6.push(addr),
             Err(_) => {
-                let d = v.error(
+                let d = v.error_at(
                     top.of(ip),
                     "invalid-value",
                     &key,
@@ -213,7 +172,7 @@ fn validate_server(v: &mut Validator, loaded: &LoadedSpec) -> Option<Server> {
         Some(list) => {
             for (i, service) in list.get_ref().iter().enumerate() {
                 if services.contains(service.get_ref()) {
-                    v.error(
+                    v.error_at(
                         top.or(service, list),
                         "duplicate",
                         &format!("server.services[{i}]"),
@@ -242,7 +201,7 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
 
     let config_dir = match &raw.config_dir {
         Some(dir) => v
-            .check(
+            .check_at(
                 top.of(dir),
                 "postfix.config_dir",
                 dir.get_ref(),
@@ -254,7 +213,7 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
     };
 
     let compatibility_level = match &raw.compatibility_level {
-        Some(level) => v.check(
+        Some(level) => v.check_at(
             top.of(level),
             "postfix.compatibility_level",
             level.get_ref(),
@@ -277,7 +236,7 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
         Some(limit) => match u64::try_from(*limit.get_ref()) {
             Ok(n) if n >= 1 << 20 => Some(n),
             _ => {
-                v.error(
+                v.error_at(
                     top.of(limit),
                     "invalid-value",
                     "postfix.message_size_limit",
@@ -292,7 +251,7 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
 
     let delivery = raw.delivery.as_ref().map_or(Delivery::Virtual, |d| *d.get_ref());
     let mailbox_base = match &raw.mailbox_base {
-        Some(base) => v.check(
+        Some(base) => v.check_at(
             top.of(base),
             "postfix.mailbox_base",
             base.get_ref(),
@@ -305,13 +264,13 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
         let Some(value) = value else { return Some(5000) };
         match u32::try_from(*value.get_ref()) {
             Ok(0) => {
-                v.error(top.of(value), "invalid-value", key, "mailboxes must not be owned by root (0)".into())
+                v.error_at(top.of(value), "invalid-value", key, "mailboxes must not be owned by root (0)".into())
                     .help = Some("create a dedicated user, e.g. `vmail` with uid 5000".into());
                 None
             }
             Ok(n) if n < u32::MAX - 1 => Some(n),
             _ => {
-                v.error(top.of(value), "invalid-value", key, format!("`{}` is not a user or group id", value.get_ref()))
+                v.error_at(top.of(value), "invalid-value", key, format!("`{}` is not a user or group id", value.get_ref()))
                     .expected = Some("a number from 1 to 4294967293".into());
                 None
             }
@@ -321,7 +280,7 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
     let mailbox_gid = id(&raw.mailbox_gid, "postfix.mailbox_gid");
 
     let lmtp_destination = match &raw.lmtp_destination {
-        Some(dest) => v.check(
+        Some(dest) => v.check_at(
             top.of(dest),
             "postfix.lmtp_destination",
             dest.get_ref(),
@@ -342,7 +301,7 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
     if delivery == Delivery::Virtual
         && let Some(dest) = &raw.lmtp_destination
     {
-        v.warning(
+        v.warning_at(
             top.of(dest),
             "unused-key",
             "postfix.lmtp_destination",
@@ -353,7 +312,7 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
     let relayhost = match &raw.relayhost {
         Some(host) if host.get_ref().is_empty() => Some(None),
         Some(host) => v
-            .check(
+            .check_at(
                 top.of(host),
                 "postfix.relayhost",
                 host.get_ref(),
@@ -367,7 +326,7 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
     let mut extra = std::collections::BTreeMap::new();
     for (name, value) in &raw.extra {
         let key = format!("postfix.extra.{}", name.get_ref());
-        let Some(param) = v.check(
+        let Some(param) = v.check_at(
             top.of(name),
             &key,
             name.get_ref(),
@@ -378,7 +337,7 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
             continue;
         };
         if MANAGED_PARAMETERS.contains(&param.as_str()) {
-            v.error(
+            v.error_at(
                 top.of(name),
                 "managed-parameter",
                 &key,
@@ -388,7 +347,7 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
             ok = false;
             continue;
         }
-        match v.check(
+        match v.check_at(
             top.of(value),
             &key,
             &value.get_ref().0,
@@ -404,6 +363,7 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
 
     let map_type = raw.map_type.as_ref().map_or(MapType::Hash, |m| *m.get_ref());
     let chroot = raw.chroot.as_ref().is_some_and(|c| *c.get_ref());
+    let local_relay = raw.local_relay.as_ref().is_some_and(|c| *c.get_ref());
     if !ok {
         return None;
     }
@@ -419,6 +379,7 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
         lmtp_destination: lmtp_destination?,
         relayhost: relayhost?,
         chroot,
+        local_relay,
         extra,
     })
 }
@@ -442,9 +403,11 @@ fn managed_parameter_help(param: &str) -> String {
 
 fn validate_tls(v: &mut Validator, loaded: &LoadedSpec, hostname: Option<&str>) -> Option<TlsSettings> {
     let top = At { base: 0 };
-    let default_dir = format!("/var/lib/mailctl/certs/{}", hostname.unwrap_or("localhost"));
+    // The certificate `mailctl cert` maintains (see `spec::acme`).
+    let state_dir = super::acme::state_dir_for_tls(loaded.acme.as_ref());
+    let default_dir = super::acme::certificate_dir(&state_dir, hostname.unwrap_or("localhost")).display().to_string();
     let mut path = |value: &Option<Spanned<String>>, key: &str, default: &str| match value {
-        Some(p) => v.check(top.of(p), key, p.get_ref(), "an absolute file path", names::absolute_path),
+        Some(p) => v.check_at(top.of(p), key, p.get_ref(), "an absolute file path", names::absolute_path),
         None => Some(format!("{default_dir}/{default}")),
     };
     let cert_file = path(&loaded.tls.cert_file, "tls.cert_file", "fullchain.pem");
@@ -453,6 +416,25 @@ fn validate_tls(v: &mut Validator, loaded: &LoadedSpec, hostname: Option<&str>) 
         cert_file: cert_file?,
         key_file: key_file?,
     })
+}
+
+/// `[acme]` (see `spec::acme`), when the spec has one.
+fn validate_acme(
+    v: &mut Validator,
+    loaded: &LoadedSpec,
+    server: Option<&Server>,
+    domains: &[Domain],
+) -> Option<super::acme::AcmeSettings> {
+    let raw = loaded.acme.as_ref()?;
+    let cx = super::acme::Context {
+        hostname: server.map(|s| s.hostname.as_str()),
+        has_ipv6: server.is_some_and(|s| !s.ipv6.is_empty()),
+        mta_sts_domains: domains.iter().filter(|d| d.dns.mta_sts.is_some()).map(|d| d.name.clone()).collect(),
+        tlsa: loaded.dns.tlsa.as_ref().is_some_and(|t| *t.get_ref()),
+    };
+    let (settings, diagnostics) = super::acme::validate(v.file, raw, &cx);
+    v.diagnostics.extend(diagnostics);
+    settings
 }
 
 /// Where each hosted name is defined, for the checks across domains.
@@ -480,28 +462,11 @@ fn validate_domains(
     // Each domain is checked on its own, in parallel: a large spec has a
     // million aliases. What spans domains (duplicate names) comes after, in
     // file order.
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(raw_domains.len().max(1));
-    let per_worker = raw_domains.len().div_ceil(workers).max(1);
     let file = v.file;
-    let checked: Vec<(Vec<Option<(Domain, DomainSpans)>>, Vec<Diagnostic>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = raw_domains
-            .chunks(per_worker)
-            .enumerate()
-            .map(|(chunk, entries)| {
-                scope.spawn(move || {
-                    let mut v = Validator { file, diagnostics: Vec::new() };
-                    let results = entries
-                        .iter()
-                        .enumerate()
-                        .map(|(j, entry)| check_domain(&mut v, chunk * per_worker + j, entry))
-                        .collect();
-                    (results, v.diagnostics)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("validation thread panicked")).collect()
+    let checked = super::parallel::map(raw_domains, |i, entry| {
+        let mut v = Checker::new(file, 0);
+        let result = check_domain(&mut v, i, entry);
+        (result, v.diagnostics)
     });
 
     let mut domains = Vec::with_capacity(raw_domains.len());
@@ -509,12 +474,12 @@ fn validate_domains(
     let mut index = DomainIndex {
         names: HashMap::with_capacity_and_hasher(raw_domains.len(), FxBuildHasher),
     };
-    for (results, diagnostics) in checked {
+    for (result, diagnostics) in checked {
         v.diagnostics.extend(diagnostics);
-        for (mut domain, mut spans) in results.into_iter().flatten() {
+        if let Some((mut domain, mut spans)) = result {
             if let Some((_, first)) = index.names.get(&domain.name) {
                 let line = v.file.locate(first.clone()).line;
-                v.error(spans.name.clone(), "duplicate-domain", format_args!("domain[{}].name", spans.entry), format!("domain `{}` is defined twice", domain.name))
+                v.error_at(spans.name.clone(), "duplicate-domain", format_args!("domain[{}].name", spans.entry), format!("domain `{}` is defined twice", domain.name))
                     .help = Some(format!("the first definition is on line {line}"));
                 continue;
             }
@@ -524,7 +489,7 @@ fn validate_domains(
             for (alias_name, span) in domain.alias_domains.drain(..).zip(spans.alias_domains.drain(..)) {
                 if let Some((_, first)) = index.names.get(&alias_name) {
                     let line = v.file.locate(first.clone()).line;
-                    v.error(span, "duplicate-domain", format_args!("domain[{}].alias_domains", spans.entry), format!("domain `{alias_name}` is defined twice"))
+                    v.error_at(span, "duplicate-domain", format_args!("domain[{}].alias_domains", spans.entry), format!("domain `{alias_name}` is defined twice"))
                         .help = Some(format!("the first definition is on line {line}; a domain is either hosted or an alias domain, once"));
                     continue;
                 }
@@ -549,7 +514,7 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
     let raw = outer.get_ref();
     let key = format!("domain[{i}]");
     let name_span = at.of(&raw.name);
-    let name = v.check(
+    let name = v.check_at(
         name_span.clone(),
         format_args!("{key}.name"),
         raw.name.get_ref(),
@@ -564,17 +529,17 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
         let inner = mailbox.get_ref();
         let span = at.or(&inner.local, mailbox);
         let mkey = Lazy(|f: &mut fmt::Formatter| write!(f, "{key}.mailboxes[{j}]"));
-        let Some(local) = v.check(span.clone(), &mkey, inner.local.get_ref(), "a local part such as `alice`", names::local_part) else {
+        let Some(local) = v.check_at(span.clone(), &mkey, inner.local.get_ref(), "a local part such as `alice`", names::local_part) else {
             continue;
         };
         if let Some(first) = locals.get(&local) {
             let line = v.file.locate(first.clone()).line;
-            v.error(span.clone(), "duplicate-mailbox", &mkey, format!("mailbox `{local}@{name}` is defined twice"))
+            v.error_at(span.clone(), "duplicate-mailbox", &mkey, format!("mailbox `{local}@{name}` is defined twice"))
                 .help = Some(format!("the first definition is on line {line}"));
             continue;
         }
         let quota = match &inner.quota {
-            Some(q) => v.check(at.of(q), format_args!("{mkey}.quota"), q.get_ref(), "a size such as `2G`", names::size_in_bytes),
+            Some(q) => v.check_at(at.of(q), format_args!("{mkey}.quota"), q.get_ref(), "a size such as `2G`", names::size_in_bytes),
             None => None,
         };
         locals.insert(local.clone(), span);
@@ -587,7 +552,7 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
     for (local_raw, targets_raw) in &raw.aliases.0 {
         let akey = Lazy(|f: &mut fmt::Formatter| write!(f, "{key}.aliases.{}", local_raw.get_ref()));
         let span = at.of(local_raw);
-        let Some(local) = v.check(span.clone(), &akey, local_raw.get_ref(), "a local part such as `info`", names::local_part) else {
+        let Some(local) = v.check_at(span.clone(), &akey, local_raw.get_ref(), "a local part such as `info`", names::local_part) else {
             continue;
         };
         if let Some(first) = locals.get(&local) {
@@ -598,7 +563,7 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
             } else {
                 ("duplicate-alias", format!("alias `{local}@{name}` is defined twice"))
             };
-            v.error(span.clone(), code, &akey, message).help = Some(if is_mailbox {
+            v.error_at(span.clone(), code, &akey, message).help = Some(if is_mailbox {
                 format!("the mailbox is on line {line}; to deliver to the mailbox and forward too, make it a mailbox only and add the forward as an alias with another name")
             } else {
                 format!("the first definition is on line {line}; local parts are case-insensitive")
@@ -609,7 +574,7 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
             continue;
         };
         if targets.is_empty() {
-            v.error(at.of(targets_raw), "empty-alias", &akey, format!("alias `{local}@{name}` has no targets"));
+            v.error_at(at.of(targets_raw), "empty-alias", &akey, format!("alias `{local}@{name}` has no targets"));
             continue;
         }
         locals.insert(local.clone(), span.clone());
@@ -623,7 +588,7 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
     if let Some(raw_catch_all) = &raw.catch_all {
         match validate_targets(v, at, raw_catch_all, &format_args!("{key}.catch_all"), &name) {
             Some((targets, _)) if targets.is_empty() => {
-                v.error(at.of(raw_catch_all), "empty-alias", &format!("{key}.catch_all"), "the catch-all has no targets".into());
+                v.error_at(at.of(raw_catch_all), "empty-alias", &format!("{key}.catch_all"), "the catch-all has no targets".into());
                 }
             Some((targets, spans)) => {
                 catch_all = targets;
@@ -638,7 +603,7 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
     for (j, alias_domain) in raw.alias_domains.iter().enumerate() {
         let span = at.or(alias_domain, outer);
         let dkey = Lazy(|f: &mut fmt::Formatter| write!(f, "{key}.alias_domains[{j}]"));
-        if let Some(alias_name) = v.check(span.clone(), &dkey, alias_domain.get_ref(), "a domain name such as `example.net`", names::domain_name) {
+        if let Some(alias_name) = v.check_at(span.clone(), &dkey, alias_domain.get_ref(), "a domain name such as `example.net`", names::domain_name) {
             alias_domains.push(alias_name);
             alias_domain_spans.push(span);
         }
@@ -694,9 +659,9 @@ fn validate_targets(
     let mut bad = false;
     for target in &raw.get_ref().0 {
         let span = at.or(target, raw);
-        match v.check(span.clone(), key, target.get_ref(), "an address such as `bob@example.net`, or a local part in this domain", |s| names::address(s, domain)) {
+        match v.check_at(span.clone(), key, target.get_ref(), "an address such as `bob@example.net`, or a local part in this domain", |s| names::address(s, domain)) {
             Some(address) if targets.contains(&address) => {
-                v.warning(span.clone(), "duplicate-target", key, format!("target `{address}` is listed twice"));
+                v.warning_at(span.clone(), "duplicate-target", key, format!("target `{address}` is listed twice"));
             }
             Some(address) => {
                 targets.push(address);
@@ -719,7 +684,7 @@ enum AddressKind {
 fn check_across_domains(v: &mut Validator, server: &Server, domains: &[Domain], (index, spans): &(DomainIndex, Vec<DomainSpans>)) {
     if let Some((_, span)) = index.names.get(&server.hostname) {
         let line = v.file.locate(span.clone()).line;
-        v.error(
+        v.error_at(
             span.clone(),
             "hostname-is-domain",
             "server.hostname",
@@ -731,67 +696,88 @@ fn check_across_domains(v: &mut Validator, server: &Server, domains: &[Domain], 
         ));
     }
 
-    // Every hosted address: (primary domain index, local part) → kind.
-    let total: usize = domains.iter().map(|d| d.mailboxes.len() + d.aliases.len()).sum();
-    let mut addresses: HashMap<(usize, &str), AddressKind> = HashMap::with_capacity_and_hasher(total, FxBuildHasher);
-    for (d, domain) in domains.iter().enumerate() {
-        for mailbox in &domain.mailboxes {
-            addresses.insert((d, mailbox.local.as_str()), AddressKind::Mailbox);
-        }
-        for (a, alias) in domain.aliases.iter().enumerate() {
-            addresses.insert((d, alias.local.as_str()), AddressKind::Alias(a));
-        }
-    }
-    // Targets inside hosted domains must exist; collect alias → alias edges.
-    let mut edges: HashMap<(usize, usize), Vec<(usize, usize)>> = HashMap::default();
-    for (d, domain) in domains.iter().enumerate() {
+    // Each domain's addresses, then each domain's targets checked against
+    // them: both in parallel, the maps shared read-only.
+    let addresses: Vec<HashMap<&str, AddressKind>> = super::parallel::map(domains, |_, domain| {
+        let mut map = HashMap::with_capacity_and_hasher(domain.mailboxes.len() + domain.aliases.len(), FxBuildHasher);
+        map.extend(domain.mailboxes.iter().map(|m| (m.local.as_str(), AddressKind::Mailbox)));
+        map.extend(domain.aliases.iter().enumerate().map(|(a, alias)| (alias.local.as_str(), AddressKind::Alias(a))));
+        map
+    });
+    let file = v.file;
+    let checked = super::parallel::map(domains, |d, domain| {
+        let mut v = Checker::new(file, 0);
+        let mut edges = Vec::new();
         let domain_spans = &spans[d];
-        // A target in a domain with a catch-all is delivered even when it is
-        // neither mailbox nor alias, but a catch-all's own target must exist:
-        // otherwise it would be caught again, and loop.
-        let check_target = |v: &mut Validator, target: &str, span: &Range<usize>, key: &dyn fmt::Display, catch_all_ok: bool| -> Option<(usize, usize)> {
-            let (primary, local) = resolve(index, target)?;
-            match addresses.get(&(primary, local)) {
-                Some(AddressKind::Alias(a)) => Some((primary, *a)),
-                Some(AddressKind::Mailbox) => None,
-                None if catch_all_ok && !domains[primary].catch_all.is_empty() => None,
-                None => {
-                    let target_domain = &domains[primary];
-                    let candidates = target_domain
-                        .mailboxes
-                        .iter()
-                        .map(|m| m.local.as_str())
-                        .chain(target_domain.aliases.iter().map(|a| a.local.as_str()));
-                    let suggestion = super::diagnostic::suggest(local, candidates);
-                    let d = v.error(
-                        span.clone(),
-                        "unknown-target",
-                        &key,
-                        format!("target `{target}` is in hosted domain `{}` but is neither a mailbox nor an alias", target_domain.name),
-                    );
-                    d.help = Some(match suggestion {
-                        Some(s) => format!("did you mean `{s}@{}`?", target_domain.name),
-                        None => format!("add a mailbox or alias `{local}` to domain `{}`", target_domain.name),
-                    });
-                    None
-                }
-            }
-        };
         let mut target_spans = domain_spans.targets.iter();
         for (a, alias) in domain.aliases.iter().enumerate() {
             for (target, span) in alias.targets.iter().zip(target_spans.by_ref()) {
                 let key = format_args!("domain[{}].aliases.{}", domain_spans.entry, alias.local);
-                if let Some(next) = check_target(v, target, span, &key, true) {
-                    edges.entry((d, a)).or_default().push(next);
+                if let Some(next) = check_target(&mut v, domains, index, &addresses, target, span, &key, true) {
+                    edges.push(((d, a), next));
                 }
             }
         }
         for (target, span) in domain.catch_all.iter().zip(&domain_spans.catch_all) {
-            check_target(v, target, span, &format_args!("domain[{}].catch_all", domain_spans.entry), false);
+            let key = format_args!("domain[{}].catch_all", domain_spans.entry);
+            check_target(&mut v, domains, index, &addresses, target, span, &key, false);
+        }
+        (v.diagnostics, edges)
+    });
+    let mut edges: HashMap<(usize, usize), Vec<(usize, usize)>> = HashMap::default();
+    for (diagnostics, domain_edges) in checked {
+        v.diagnostics.extend(diagnostics);
+        for (from, to) in domain_edges {
+            edges.entry(from).or_default().push(to);
         }
     }
 
     report_alias_loops(v, domains, spans, &edges);
+}
+
+/// Check that an alias or catch-all target inside a hosted domain exists.
+/// Returns the alias it names, if it names one (for the loop check).
+///
+/// A target in a domain with a catch-all is delivered even when it is
+/// neither mailbox nor alias, but a catch-all's own target must exist:
+/// otherwise it would be caught again, and loop.
+#[allow(clippy::too_many_arguments)]
+fn check_target(
+    v: &mut Validator,
+    domains: &[Domain],
+    index: &DomainIndex,
+    addresses: &[HashMap<&str, AddressKind>],
+    target: &str,
+    span: &Range<usize>,
+    key: &dyn fmt::Display,
+    catch_all_ok: bool,
+) -> Option<(usize, usize)> {
+    let (primary, local) = resolve(index, target)?;
+    match addresses[primary].get(local) {
+        Some(AddressKind::Alias(a)) => Some((primary, *a)),
+        Some(AddressKind::Mailbox) => None,
+        None if catch_all_ok && !domains[primary].catch_all.is_empty() => None,
+        None => {
+            let target_domain = &domains[primary];
+            let candidates = target_domain
+                .mailboxes
+                .iter()
+                .map(|m| m.local.as_str())
+                .chain(target_domain.aliases.iter().map(|a| a.local.as_str()));
+            let suggestion = super::diagnostic::suggest(local, candidates);
+            let d = v.error_at(
+                span.clone(),
+                "unknown-target",
+                key,
+                format!("target `{target}` is in hosted domain `{}` but is neither a mailbox nor an alias", target_domain.name),
+            );
+            d.help = Some(match suggestion {
+                Some(s) => format!("did you mean `{s}@{}`?", target_domain.name),
+                None => format!("add a mailbox or alias `{local}` to domain `{}`", target_domain.name),
+            });
+            None
+        }
+    }
 }
 
 /// The primary domain (by index) and local part of an address in a hosted
@@ -845,7 +831,7 @@ fn report_alias_loops(
                         .map(|&(d, a)| format!("{}@{}", domains[d].aliases[a].local, domains[d].name))
                         .collect();
                     let (d, a) = next;
-                    v.error(
+                    v.error_at(
                         spans[d].aliases[a].clone(),
                         "alias-loop",
                         &format!("domain[{d}].aliases.{}", domains[d].aliases[a].local),

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::support::{example, examples, mailctl, redact, run};
 
-const RENDERED: [&str; 5] = ["main.cf", "master.cf", "virtual", "vmailbox", "vdomains"];
+const RENDERED: [&str; 6] = ["main.cf", "master.cf", "virtual", "vmailbox", "vdomains", "aliases"];
 
 /// Every regular file in `dir` (not in subdirectories), by name.
 fn snapshot_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -170,7 +170,7 @@ fn modes_are_kept_and_replaced_files_backed_up() {
     // Nothing else is left in the directory: no temp files, no stage.
     let mut names: Vec<String> = fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, [".mailctl-backup", "main.cf", "master.cf", "opendkim", "vdomains", "virtual", "vmailbox"]);
+    assert_eq!(names, [".mailctl-backup", "aliases", "main.cf", "master.cf", "opendkim", "vdomains", "virtual", "vmailbox"]);
 }
 
 #[test]
@@ -179,8 +179,8 @@ fn maps_are_compiled_with_postmap() {
     let out = tempfile::tempdir().unwrap();
     let result = render(&example("minimal.toml"), out.path(), &[]);
     assert_eq!(result.code, 0, "{}", result.stderr);
-    assert!(result.stderr.contains("compiled virtual, vmailbox, vdomains with postmap"), "{}", result.stderr);
-    for name in ["virtual", "vmailbox", "vdomains"] {
+    assert!(result.stderr.contains("compiled the lookup tables virtual, vmailbox, vdomains, aliases"), "{}", result.stderr);
+    for name in ["virtual", "vmailbox", "vdomains", "aliases"] {
         let source = fs::metadata(out.path().join(name)).unwrap().modified().unwrap();
         let db = fs::metadata(out.path().join(format!("{name}.db"))).unwrap().modified().unwrap();
         assert!(db >= source, "{name}.db must not be older than its source");
@@ -189,7 +189,7 @@ fn maps_are_compiled_with_postmap() {
     fs::remove_file(out.path().join("vdomains.db")).unwrap();
     let result = render(&example("minimal.toml"), out.path(), &[]);
     assert_eq!(result.code, 0, "{}", result.stderr);
-    assert!(result.stderr.contains("compiled vdomains with postmap"), "{}", result.stderr);
+    assert!(result.stderr.contains("compiled the lookup tables vdomains\n"), "{}", result.stderr);
     assert!(out.path().join("vdomains.db").exists());
 }
 
@@ -329,7 +329,8 @@ fn render_json_report() {
             "[TMP]/master.cf",
             "[TMP]/virtual",
             "[TMP]/vmailbox",
-            "[TMP]/vdomains"
+            "[TMP]/vdomains",
+            "[TMP]/aliases"
         ]
     );
     assert_eq!(report["applied"]["compiled"].as_array().unwrap().len(), 0);

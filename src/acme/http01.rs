@@ -1,0 +1,150 @@
+//! Answering http-01 (RFC 8555 §8.3): either a minimal responder of our own,
+//! which answers only `GET /.well-known/acme-challenge/<token>` and stops when
+//! the order is done, or token files in a web server's document root, removed
+//! afterwards.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpListener;
+
+use super::{AcmeError, create_dir, write_atomic};
+
+const PREFIX: &str = "/.well-known/acme-challenge/";
+
+/// Token → key authorization.
+type Tokens = Arc<Mutex<HashMap<String, String>>>;
+
+/// The standalone responder; it stops when dropped.
+pub struct Responder {
+    tokens: Tokens,
+    task: tokio::task::JoinHandle<()>,
+    pub address: SocketAddr,
+}
+
+impl Responder {
+    /// Bind `address` and start answering. Must run inside a tokio runtime.
+    pub async fn start(address: SocketAddr) -> Result<Responder, AcmeError> {
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|source| AcmeError::Listen { address, source })?;
+        let address = listener.local_addr().unwrap_or(address);
+        let tokens: Tokens = Arc::default();
+        let shared = tokens.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let tokens = shared.clone();
+                tokio::spawn(async move {
+                    let _ =
+                        tokio::time::timeout(Duration::from_secs(10), answer(stream, tokens)).await;
+                });
+            }
+        });
+        Ok(Responder {
+            tokens,
+            task,
+            address,
+        })
+    }
+
+    pub fn add(&self, token: &str, key_authorization: &str) {
+        self.tokens
+            .lock()
+            .expect("token map")
+            .insert(token.to_owned(), key_authorization.to_owned());
+    }
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Read one request head and answer it; the connection closes after.
+async fn answer(mut stream: tokio::net::TcpStream, tokens: Tokens) -> std::io::Result<()> {
+    let mut head = Vec::with_capacity(512);
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && !head.windows(2).any(|w| w == b"\n\n") {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 || head.len() > 8192 {
+            return Ok(());
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let line = head.split(|&b| b == b'\n').next().unwrap_or(b"");
+    let line = String::from_utf8_lossy(line);
+    let mut parts = line.trim_end().split(' ');
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let body = if method == "GET" {
+        target
+            .strip_prefix(PREFIX)
+            .filter(|t| {
+                !t.is_empty()
+                    && t.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+            .and_then(|t| tokens.lock().expect("token map").get(t).cloned())
+    } else {
+        None
+    };
+    let response = match body {
+        Some(body) => format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+        None => {
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned()
+        }
+    };
+    stream.write_all(response.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+/// Token files under a web server's document root; removed when dropped.
+pub struct Webroot {
+    dir: PathBuf,
+    written: Vec<PathBuf>,
+    created_dir: bool,
+}
+
+impl Webroot {
+    pub fn new(root: &Path) -> Result<Webroot, AcmeError> {
+        let dir = root.join(".well-known").join("acme-challenge");
+        let created_dir = !dir.exists();
+        create_dir(&dir, 0o755)?;
+        Ok(Webroot {
+            dir,
+            written: Vec::new(),
+            created_dir,
+        })
+    }
+
+    pub fn add(&mut self, token: &str, key_authorization: &str) -> Result<(), AcmeError> {
+        let path = self.dir.join(token);
+        write_atomic(&path, key_authorization.as_bytes(), 0o644)?;
+        self.written.push(path);
+        Ok(())
+    }
+}
+
+impl Drop for Webroot {
+    fn drop(&mut self) {
+        for path in &self.written {
+            let _ = std::fs::remove_file(path);
+        }
+        if self.created_dir {
+            let _ = std::fs::remove_dir(&self.dir);
+            if let Some(parent) = self.dir.parent() {
+                let _ = std::fs::remove_dir(parent);
+            }
+        }
+    }
+}
