@@ -13,6 +13,8 @@ needed=(
   knotd:knot kdig:knot-dnsutils knsupdate:knot-dnsutils kzonecheck:knot-dnssecutils
   opendkim-testkey:opendkim-tools
   pebble:pebble curl:curl
+  dovecot:dovecot-core doveconf:dovecot-core doveadm:dovecot-core
+  opendkim:opendkim
 )
 missing=()
 for pair in "${needed[@]}"; do
@@ -22,6 +24,10 @@ done
 # Libraries and map types that have no program of their own.
 [ -e /usr/lib/postfix/postfix-lmdb.so ] || missing+=(postfix-lmdb)
 perl -MNet::SSLeay -e1 2>/dev/null || missing+=(libnet-ssleay-perl)
+# Dovecot's protocol servers are programs under /usr/lib/dovecot, not on PATH.
+[ -x /usr/lib/dovecot/imap ] || missing+=(dovecot-imapd)
+[ -x /usr/lib/dovecot/pop3 ] || missing+=(dovecot-pop3d)
+[ -x /usr/lib/dovecot/lmtp ] || missing+=(dovecot-lmtpd)
 
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)

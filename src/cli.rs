@@ -5,12 +5,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const EXIT_CODES: &str = "\
+/// The exit codes, for `mailctl --help` and (through `after_help`) the man
+/// page: the one place they are written down for the binary.
+pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success; for checking commands, nothing to report at error level
   1  a checking command found problems (validate, lint, check-dns, render --check)
-  2  usage error, or the spec or input is invalid
-  3  the environment failed: I/O error, a required program missing or failing";
+  2  usage error, or the spec or input is invalid (also: init cancelled)
+  3  the environment failed: I/O error, a required program missing or failing,
+     DNS unreachable or timing out, an ACME server error";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -148,6 +151,56 @@ pub enum Command {
         after_help = "Examples:\n  mailctl check-dns\n  mailctl check-dns --nameserver 127.0.0.1:5353 --domain example.com\n  mailctl check-dns --format github      # annotations on the spec, in GitHub Actions\n  mailctl check-dns --format junit > check-dns.xml --strict"
     )]
     CheckDns(CheckDnsArgs),
+
+    /// Set a mailbox's login password; only a hash is stored
+    #[command(
+        long_about = "Set the password a mailbox logs in with (IMAP, POP3, submission). It is \
+            asked for twice without echo on the terminal, or read as one line from standard \
+            input with --stdin. Only a SHA512-CRYPT hash is stored, in the `[dovecot] \
+            passwords_file` the spec names (written atomically, mode 0600); the password and \
+            the hash are never printed. Run `mailctl render` afterwards to update Dovecot's \
+            passdb.",
+        after_help = "Examples:\n  mailctl passwd alice@example.com\n  printf '%s\\n' \"$NEW_PASSWORD\" | mailctl passwd --stdin alice@example.com\n  mailctl passwd bob@example.org --spec /etc/mailctl/mailctl.toml && mailctl render"
+    )]
+    Passwd(PasswdArgs),
+
+    /// Print the settings mail clients need, or write Thunderbird autoconfig
+    #[command(
+        long_about = "Print what a user enters in a mail client: the incoming (IMAP, POP3) and \
+            outgoing (submission) servers, ports, TLS modes (SSL/TLS or STARTTLS) and login, \
+            for the services the spec offers. `mailctl dns` publishes the same as SRV records. \
+            With --autoconfig DIR, also write DIR/.well-known/autoconfig/mail/config-v1.1.xml, \
+            which Thunderbird (and others) fetch to configure themselves.",
+        after_help = "Examples:\n  mailctl client-config\n  mailctl client-config --format json\n  mailctl client-config --autoconfig /var/www/autoconfig.example.com"
+    )]
+    ClientConfig(ClientConfigArgs),
+
+    /// Write a commented mailctl.toml by asking a few questions
+    #[command(
+        long_about = "Write a commented mailctl.toml by asking about the mail domains, the mail \
+            host's name and public addresses (the machine's own interface addresses are offered; \
+            nothing is looked up on the internet), the contact address, the services, the DKIM \
+            algorithm, DMARC, MTA-STS, TLS-RPT and the ACME certificate. Each answer is checked \
+            as it is typed; a summary is shown before anything is written, and the file passes \
+            `mailctl validate`. An existing file is never overwritten without --force. Esc or \
+            Ctrl-C at any question stops without writing. With --non-interactive the answers \
+            come from the flags (everything but --domain and an address has a default), for \
+            scripts and CI; without a terminal, --non-interactive is required.",
+        after_help = "Examples:\n  mailctl init                                   # the wizard\n  mailctl init --non-interactive --domain example.com --ipv4 203.0.113.10 --agree-tos\n  mailctl init --non-interactive --domain example.com --domain example.net \\\n      --hostname mx.example.com --ipv6 2001:db8::10 --output /etc/mailctl/mailctl.toml"
+    )]
+    Init(Box<InitArgs>),
+
+    /// Print a shell completion script
+    #[command(
+        long_about = "Print the completion script for SHELL to stdout. The same scripts are \
+            committed under completions/ in the source tree.",
+        after_help = "Examples:\n  mailctl completions bash > /etc/bash_completion.d/mailctl\n  mailctl completions zsh > \"${fpath[1]}/_mailctl\"\n  mailctl completions fish > ~/.config/fish/completions/mailctl.fish"
+    )]
+    Completions(CompletionsArgs),
+
+    /// Write the man pages (mailctl.1 and one per subcommand) into DIR
+    #[command(hide = true)]
+    GenerateMan(GenerateManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -414,4 +467,277 @@ pub struct CheckDnsArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t)]
     pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitService {
+    /// SMTP on port 25 (always on; give it alone for no other service)
+    Smtp,
+    /// Submission on port 587 (STARTTLS)
+    Submission,
+    /// Submission on port 465 (implicit TLS)
+    Submissions,
+    /// IMAP over TLS on port 993 (Dovecot)
+    Imaps,
+    /// POP3 over TLS on port 995 (Dovecot)
+    Pop3s,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitChallenge {
+    #[value(name = "http-01")]
+    Http01,
+    #[value(name = "dns-01")]
+    Dns01,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitDmarcPolicy {
+    None,
+    Quarantine,
+    Reject,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitMtaSts {
+    Testing,
+    Enforce,
+    Off,
+}
+
+#[derive(Debug, Args)]
+#[allow(clippy::struct_field_names)]
+pub struct InitArgs {
+    /// Take every answer from the flags; never prompt (for scripts and CI)
+    #[arg(long)]
+    pub non_interactive: bool,
+
+    /// Where to write the spec
+    #[arg(long, value_name = "PATH", default_value = "mailctl.toml")]
+    pub output: PathBuf,
+
+    /// Overwrite an existing file
+    #[arg(long)]
+    pub force: bool,
+
+    /// A mail domain (repeatable; the first is the primary one)
+    #[arg(
+        long,
+        value_name = "DOMAIN",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub domain: Vec<String>,
+
+    /// The mail host's name [default: mail.<first domain>]
+    #[arg(
+        long,
+        value_name = "HOST",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub hostname: Option<String>,
+
+    /// A public IPv4 address of the mail host (repeatable)
+    #[arg(
+        long,
+        value_name = "IP",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub ipv4: Vec<String>,
+
+    /// A public IPv6 address of the mail host (repeatable)
+    #[arg(
+        long,
+        value_name = "IP",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub ipv6: Vec<String>,
+
+    /// The contact address: ACME account, postmaster@ and abuse@ [default: postmaster@<first domain>]
+    #[arg(
+        long,
+        value_name = "EMAIL",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub contact: Option<String>,
+
+    /// A service to offer (repeatable) [default: submission, submissions, imaps; smtp is always on]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "SERVICE",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub service: Vec<InitService>,
+
+    /// The DKIM key algorithm [default: rsa-2048]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "ALGORITHM",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub dkim_algorithm: Option<KeyAlgorithm>,
+
+    /// The DMARC policy [default: none, reports first]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "POLICY",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub dmarc_policy: Option<InitDmarcPolicy>,
+
+    /// Where DMARC reports go, or `none` [default: dmarc-reports@<first domain>]
+    #[arg(
+        long,
+        value_name = "EMAIL",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub dmarc_rua: Option<String>,
+
+    /// The MTA-STS mode [default: testing]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "MODE",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub mta_sts: Option<InitMtaSts>,
+
+    /// Where TLS-RPT reports go, or `none` [default: tls-reports@<first domain>]
+    #[arg(
+        long,
+        value_name = "EMAIL",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub tls_rpt_rua: Option<String>,
+
+    /// The ACME CA: letsencrypt, letsencrypt-staging or a directory URL [default: letsencrypt]
+    #[arg(
+        long,
+        value_name = "DIRECTORY",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub acme_directory: Option<String>,
+
+    /// How the CA checks the names [default: http-01]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "CHALLENGE",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub challenge: Option<InitChallenge>,
+
+    /// dns-01: the primary server accepting RFC 2136 updates
+    #[arg(
+        long,
+        value_name = "IP[:PORT]",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub dns_server: Option<String>,
+
+    /// dns-01: the zone holding the certificate names [default: the first domain]
+    #[arg(
+        long,
+        value_name = "ZONE",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub dns_zone: Option<String>,
+
+    /// dns-01: the TSIG key name [default: mailctl-key]
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub tsig_key: Option<String>,
+
+    /// dns-01: the file holding the TSIG secret [default: /etc/mailctl/tsig.secret]
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub tsig_secret_file: Option<String>,
+
+    /// Accept the ACME CA's terms of service (needed for a certificate)
+    #[arg(
+        long,
+        requires = "non_interactive",
+        help_heading = "Answers (with --non-interactive)"
+    )]
+    pub agree_tos: bool,
+
+    /// Offer these addresses instead of the interfaces' (for tests)
+    #[arg(
+        long,
+        value_name = "IP",
+        hide = true,
+        conflicts_with = "non_interactive"
+    )]
+    pub offer_address: Vec<std::net::IpAddr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    #[value(name = "powershell")]
+    PowerShell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateManArgs {
+    /// The directory to write the pages into
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PasswdArgs {
+    /// The mailbox, e.g. alice@example.com
+    #[arg(value_name = "ADDRESS")]
+    pub address: String,
+
+    /// Read the password as one line from standard input instead of prompting
+    #[arg(long)]
+    pub stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClientConfigArgs {
+    /// Also write DIR/.well-known/autoconfig/mail/config-v1.1.xml
+    #[arg(long, value_name = "DIR")]
+    pub autoconfig: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
 }

@@ -37,6 +37,10 @@ pub fn classify(error: &anyhow::Error) -> Exit {
         if let Some(e) = cause.downcast_ref::<RenderError>() {
             return match e {
                 RenderError::ReadTemplate { .. } => Exit::Environment,
+                RenderError::Passwords { source } => match source {
+                    crate::dovecot::DovecotError::Passwords(crate::dovecot::password::PasswordsError::Invalid { .. }) => Exit::Invalid,
+                    crate::dovecot::DovecotError::Passwords(crate::dovecot::password::PasswordsError::Io { .. }) => Exit::Environment,
+                },
                 RenderError::Template { .. } | RenderError::ControlCharacter { .. } => Exit::Invalid,
             };
         }
@@ -46,6 +50,12 @@ pub fn classify(error: &anyhow::Error) -> Exit {
                 crate::dkim::DkimError::Read { .. }
                 | crate::dkim::DkimError::Write { .. }
                 | crate::dkim::DkimError::Generate { .. } => Exit::Environment,
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<crate::dovecot::password::PasswordsError>() {
+            return match e {
+                crate::dovecot::password::PasswordsError::Invalid { .. } => Exit::Invalid,
+                crate::dovecot::password::PasswordsError::Io { .. } => Exit::Environment,
             };
         }
         if let Some(e) = cause.downcast_ref::<crate::postfix::lint::LintError>() {

@@ -94,9 +94,20 @@ impl Output {
 
     /// An error and its causes, then any hint.
     pub fn error(&self, error: &anyhow::Error) {
-        let mut text = format!("{}: {error}", self.paint(Style::Error, "error"));
+        // A message may end in `help:` lines (the fix); they print after the
+        // causes, with the same prefix as every other command's help.
+        let message = error.to_string();
+        let (first, helps) = split_help(&message);
+        let mut text = format!("{}: {first}", self.paint(Style::Error, "error"));
+        let mut helps = helps;
         for cause in error.chain().skip(1) {
+            let cause = cause.to_string();
+            let (cause, more) = split_help(&cause);
             let _ = write!(text, "\n  {} {cause}", self.paint(Style::Dim, "caused by:"));
+            helps.extend(more);
+        }
+        for help in helps {
+            let _ = write!(text, "\n{}: {help}", self.paint(Style::Help, "help"));
         }
         eprintln!("{text}");
     }
@@ -245,5 +256,108 @@ impl Output {
             summary.checks, summary.passed, summary.failed, summary.warnings, summary.lookup_failures, summary.queries_sent
         );
         self.stdout(&text);
+    }
+
+    /// Whether colour is on (the wizard's prompts follow it).
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
+    /// A `help:` line on stderr: what to do about the message before it.
+    pub fn help(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{}: {text}", self.paint(Style::Help, "help"));
+        }
+    }
+
+    /// A progress bar on stderr for long work of `total` steps (0: a spinner
+    /// for steps of unknown number). It is drawn
+    /// only when stderr is a terminal, and never with `--quiet` or when the
+    /// report is machine-readable (`machine` = `--format json` and friends),
+    /// so it cannot end up in a log or a pipe.
+    pub fn progress(&self, total: u64, what: &str, machine: bool) -> Progress {
+        if self.quiet || machine || !io::stderr().is_terminal() {
+            return Progress { bar: None };
+        }
+        // `total` 0: steps of unknown number, a spinner and the current one.
+        let template = match (total, self.color) {
+            (0, true) => "{spinner:.cyan} {prefix:.bold} {elapsed} {wide_msg:.dim}",
+            (0, false) => "{spinner} {prefix} {elapsed} {wide_msg}",
+            (_, true) => {
+                "{spinner:.cyan} {prefix:.bold} [{bar:30.cyan/blue}] {pos}/{len} {wide_msg:.dim}"
+            }
+            (_, false) => "{spinner} {prefix} [{bar:30}] {pos}/{len} {wide_msg}",
+        };
+        let style = indicatif::ProgressStyle::with_template(template)
+            .expect("a valid template")
+            .progress_chars("=> ");
+        let length = (total > 0).then_some(total);
+        let bar = indicatif::ProgressBar::with_draw_target(
+            length,
+            indicatif::ProgressDrawTarget::stderr(),
+        )
+        .with_style(style)
+        .with_prefix(what.to_owned());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Progress { bar: Some(bar) }
+    }
+}
+
+/// Split `help:` lines off a message.
+fn split_help(message: &str) -> (String, Vec<String>) {
+    let mut first = Vec::new();
+    let mut helps = Vec::new();
+    for line in message.lines() {
+        match line.strip_prefix("help: ") {
+            Some(help) => helps.push(help.to_owned()),
+            None => first.push(line),
+        }
+    }
+    (first.join("\n"), helps)
+}
+
+/// A progress bar from `Output::progress`; every method does nothing when
+/// the bar is hidden. Dropping it clears the bar.
+#[derive(Debug)]
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// What is being worked on now.
+    pub fn message(&self, text: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(text.to_owned());
+        }
+    }
+
+    /// `n` more steps are done.
+    pub fn advance(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(n);
+        }
+    }
+
+    /// The work is done: clear the bar (again is harmless).
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    /// Print a line above the bar without tearing it.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
     }
 }

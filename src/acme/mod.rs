@@ -49,6 +49,8 @@ pub enum AcmeError {
     TermsNotAgreed { directory: String },
     #[error("cannot use `{}` as the ACME server's CA bundle: {reason}", path.display())]
     CaBundle { path: PathBuf, reason: String },
+    #[error("the CA sent the challenge token `{token}`, which is not base64url (RFC 8555 §8.1)")]
+    BadToken { token: String },
     #[error("the CA offers no {challenge} challenge for `{identifier}`")]
     NoChallenge {
         identifier: String,

@@ -3,7 +3,7 @@
 //! record set; `run` asks DNS for each concurrently and turns the answers
 //! into findings, in the plan's order whatever order the answers came in.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
@@ -74,9 +74,23 @@ pub struct Finding {
     pub found: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
-    /// Where the spec says what is expected.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub spec: Option<Location>,
+    /// Where the spec says what is expected (shared: many findings point at
+    /// the same line).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_location"
+    )]
+    pub spec: Option<Arc<Location>>,
+}
+
+/// Serialise the location itself: serde's `Arc` support is behind a feature
+/// this crate does not turn on.
+#[allow(clippy::ref_option)]
+fn serialize_location<S: serde::Serializer>(
+    at: &Option<Arc<Location>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    at.as_deref().serialize(serializer)
 }
 
 /// Every check id, its severity when it does not pass, and what it checks.
@@ -305,7 +319,7 @@ impl Subject {
 
 trait Hint {
     fn hint(self, hint: impl Into<String>) -> Self;
-    fn at(self, at: Option<&Location>) -> Self;
+    fn at(self, at: Option<&Arc<Location>>) -> Self;
 }
 
 impl Hint for Finding {
@@ -316,7 +330,7 @@ impl Hint for Finding {
         self
     }
 
-    fn at(mut self, at: Option<&Location>) -> Self {
+    fn at(mut self, at: Option<&Arc<Location>>) -> Self {
         self.spec = at.cloned();
         self
     }
@@ -328,7 +342,7 @@ enum Job {
     Mx {
         domain: String,
         expected: Vec<String>,
-        at: Option<Location>,
+        at: Option<Arc<Location>>,
     },
     Addresses {
         domain: String,
@@ -336,7 +350,7 @@ enum Job {
         check: &'static str,
         v4: Vec<Ipv4Addr>,
         v6: Vec<Ipv6Addr>,
-        at: Option<Location>,
+        at: Option<Arc<Location>>,
     },
     Spf {
         domain: String,
@@ -344,14 +358,14 @@ enum Job {
         expected: String,
         addresses: Vec<IpAddr>,
         helo: String,
-        at: Option<Location>,
-        at_all: Option<Location>,
+        at: Option<Arc<Location>>,
+        at_all: Option<Arc<Location>>,
     },
     Dkim {
         domain: String,
         selector: String,
         expected: Option<PublicKey>,
-        at: Option<Location>,
+        at: Option<Arc<Location>>,
     },
     Dmarc {
         domain: String,
@@ -361,17 +375,17 @@ enum Job {
     ReportAuth {
         domain: String,
         name: String,
-        at: Option<Location>,
+        at: Option<Arc<Location>>,
     },
     MtaSts {
         domain: String,
         expected: String,
-        at: Option<Location>,
+        at: Option<Arc<Location>>,
     },
     TlsRpt {
         domain: String,
         expected: String,
-        at: Option<Location>,
+        at: Option<Arc<Location>>,
     },
     Set {
         domain: String,
@@ -379,34 +393,34 @@ enum Job {
         rtype: RecordType,
         check: &'static str,
         expected: Vec<String>,
-        at: Option<Location>,
+        at: Option<Arc<Location>>,
     },
     Caa {
         domain: String,
         issuers: Vec<String>,
-        at: Option<Location>,
+        at: Option<Arc<Location>>,
     },
     Tlsa {
         domain: String,
         name: String,
         expected: Vec<String>,
-        at: Option<Location>,
+        at: Option<Arc<Location>>,
     },
     Ptr {
         domain: String,
         ip: IpAddr,
         host: String,
-        at: Option<Location>,
+        at: Option<Arc<Location>>,
     },
 }
 
 #[derive(Debug, Clone, Default)]
 struct DmarcAt {
-    record: Option<Location>,
-    policy: Option<Location>,
-    subdomain: Option<Location>,
-    alignment: Option<Location>,
-    reports: Option<Location>,
+    record: Option<Arc<Location>>,
+    policy: Option<Arc<Location>>,
+    subdomain: Option<Arc<Location>>,
+    alignment: Option<Arc<Location>>,
+    reports: Option<Arc<Location>>,
 }
 
 /// The checks for a spec, ready to run.
@@ -435,23 +449,38 @@ pub fn plan(
 ) -> Plan {
     let host = spec.server.hostname.as_str();
     let zones = set.domains();
-    // Where a zone's settings are in the spec: its own table, or the
-    // `alias_domains` of the domain it is an alias of.
-    let spec_domain = |zone: &str| -> (String, bool) {
-        for d in &spec.domains {
-            if d.alias_domains.iter().any(|a| a == zone) {
-                return (d.name.clone(), true);
-            }
+    // Indexes built once: looking these up by scanning the spec, the records
+    // or the keys for every zone made planning quadratic in the zone count.
+    // An alias zone's settings are in the `alias_domains` of the (first)
+    // domain that lists it.
+    let mut primary_of: HashMap<&str, &str> = HashMap::new();
+    for d in &spec.domains {
+        for alias in &d.alias_domains {
+            primary_of.entry(alias.as_str()).or_insert(d.name.as_str());
         }
-        (zone.to_owned(), false)
-    };
-    let loc = |zone: &str, path: &[&str]| {
-        let (name, alias) = spec_domain(zone);
-        if alias {
-            at.domain(&name, &["alias_domains"])
-        } else {
-            at.domain(&name, path)
-        }
+    }
+    let parked: HashSet<&str> = spec
+        .domains
+        .iter()
+        .filter(|d| d.dns.parked)
+        .map(|d| d.name.as_str())
+        .collect();
+    let mut records_of: HashMap<&str, Vec<&crate::dns::Record>> = HashMap::new();
+    for r in &set.records {
+        records_of.entry(r.domain.as_str()).or_default().push(r);
+    }
+    let mut keys_of: HashMap<&str, Vec<&(crate::dkim::KeyRef, Result<PublicKey, String>)>> =
+        HashMap::new();
+    for key in keys {
+        keys_of.entry(key.0.domain.as_str()).or_default().push(key);
+    }
+    let mut advice_of: HashMap<&str, Vec<&crate::dns::Advice>> = HashMap::new();
+    for a in &set.advice {
+        advice_of.entry(a.domain.as_str()).or_default().push(a);
+    }
+    let loc = |zone: &str, path: &[&str]| match primary_of.get(zone) {
+        Some(primary) => at.domain(primary, &["alias_domains"]),
+        None => at.domain(zone, path),
     };
     let server_at = |v6: bool| {
         let keys = if v6 {
@@ -485,8 +514,8 @@ pub fn plan(
     let mut jobs = Vec::new();
     let mut done: BTreeSet<(String, RecordType)> = BTreeSet::new();
     for zone in &zones {
-        let records: Vec<_> = set.records.iter().filter(|r| r.domain == *zone).collect();
-        for r in &records {
+        let records = records_of.get(zone).map_or(&[][..], Vec::as_slice);
+        for r in records {
             if !done.insert((r.name.clone(), r.rtype)) && r.rtype != RecordType::TXT {
                 continue;
             }
@@ -571,7 +600,7 @@ pub fn plan(
                             at: loc(source, &["dmarc", "rua"]),
                         });
                     } else if r.name.starts_with("_dmarc.") {
-                        for (key, public) in keys.iter().filter(|(k, _)| k.domain == *zone) {
+                        for (key, public) in keys_of.get(zone).into_iter().flatten().copied() {
                             jobs.push(Job::Dkim {
                                 domain: zone.to_string(),
                                 selector: key.selector.clone(),
@@ -580,8 +609,8 @@ pub fn plan(
                                     .or_else(|| at.key("dkim.selector")),
                             });
                         }
-                        let (_, alias) = spec_domain(zone);
-                        let parked = spec.domains.iter().any(|d| d.name == *zone && d.dns.parked);
+                        let alias = primary_of.contains_key(zone);
+                        let parked = parked.contains(zone);
                         let dmarc_at = |key: &str| {
                             if parked {
                                 loc(zone, &["parked"])
@@ -640,7 +669,7 @@ pub fn plan(
                 RecordType::PTR => {}
             }
         }
-        for advice in set.advice.iter().filter(|a| a.domain == *zone) {
+        for advice in advice_of.get(zone).into_iter().flatten() {
             let Some(record) = &advice.record else {
                 continue;
             };
@@ -672,32 +701,56 @@ pub fn plan(
     Plan { jobs }
 }
 
+/// Jobs running at once. The resolver bounds the queries in flight; this
+/// bounds the jobs waiting on them, so that a spec of thousands of zones does
+/// not hold every job's future (and its partial findings) in memory at once.
+/// A few times the default query concurrency keeps the resolver busy.
+const JOBS_IN_FLIGHT: usize = 256;
+
 /// Run every job, at most `concurrency` queries in flight (bounded by the
-/// resolver), and return the findings in plan order.
+/// resolver), and return the findings in plan order, grouped by zone.
 pub async fn run(plan: Plan, resolver: Arc<dyn Resolve>) -> Vec<Finding> {
+    let count = plan.jobs.len();
+    let mut pending = plan.jobs.into_iter().enumerate();
+    let mut results: Vec<Vec<Finding>> = vec![Vec::new(); count];
     let mut tasks = tokio::task::JoinSet::new();
-    for (i, job) in plan.jobs.into_iter().enumerate() {
-        let resolver = Arc::clone(&resolver);
-        tasks.spawn(async move { (i, run_job(job, resolver.as_ref()).await) });
-    }
-    let mut results: Vec<(usize, Vec<Finding>)> = Vec::with_capacity(tasks.len());
-    while let Some(done) = tasks.join_next().await {
-        results.push(done.expect("a check task panicked"));
-    }
-    results.sort_by_key(|(i, _)| *i);
-    let findings: Vec<Finding> = results.into_iter().flat_map(|(_, f)| f).collect();
-    // Group by zone, in first-seen order, keeping each zone's own order.
-    let mut zones: Vec<String> = Vec::new();
-    for f in &findings {
-        if !zones.contains(&f.domain) {
-            zones.push(f.domain.clone());
+    loop {
+        while tasks.len() < JOBS_IN_FLIGHT {
+            let Some((i, job)) = pending.next() else {
+                break;
+            };
+            let resolver = Arc::clone(&resolver);
+            tasks.spawn(async move { (i, run_job(job, resolver.as_ref()).await) });
         }
+        let Some(done) = tasks.join_next().await else {
+            break;
+        };
+        let (i, findings) = done.expect("a check task panicked");
+        results[i] = findings;
     }
-    let mut sorted = Vec::with_capacity(findings.len());
-    for zone in zones {
-        sorted.extend(findings.iter().filter(|f| f.domain == zone).cloned());
+    let mut findings: Vec<Finding> = results.into_iter().flatten().collect();
+    // Group by zone, in first-seen order, keeping each zone's own order
+    // (the sort is stable). Jobs are planned zone by zone, so this is
+    // nearly always already the case.
+    let mut zones: HashMap<&str, usize> = HashMap::new();
+    let rank: Vec<usize> = findings
+        .iter()
+        .map(|f| {
+            let next = zones.len();
+            *zones.entry(f.domain.as_str()).or_insert(next)
+        })
+        .collect();
+    drop(zones);
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by_key(|&i| rank[i]);
+    if order.windows(2).all(|w| w[0] < w[1]) {
+        return findings;
     }
-    sorted
+    let mut slots: Vec<Option<Finding>> = findings.drain(..).map(Some).collect();
+    order
+        .into_iter()
+        .map(|i| slots[i].take().expect("each finding once"))
+        .collect()
 }
 
 /// A problem found walking an SPF tree: (a lookup failed, what).
@@ -872,7 +925,7 @@ async fn mx(
     r: &dyn Resolve,
     domain: String,
     expected: Vec<String>,
-    at: Option<&Location>,
+    at: Option<&Arc<Location>>,
 ) -> Vec<Finding> {
     let s = Subject {
         name: domain.clone(),
@@ -967,7 +1020,7 @@ async fn addresses(
     check: &'static str,
     v4: &[Ipv4Addr],
     v6: &[Ipv6Addr],
-    at: Option<&Location>,
+    at: Option<&Arc<Location>>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let wants: [(RecordType, QueryType, Vec<String>); 2] = [
@@ -1032,8 +1085,8 @@ async fn spf_checks(
     expected: &str,
     addresses: &[IpAddr],
     helo: &str,
-    at: Option<&Location>,
-    at_all: Option<&Location>,
+    at: Option<&Arc<Location>>,
+    at_all: Option<&Arc<Location>>,
 ) -> Vec<Finding> {
     let s = Subject {
         domain,
@@ -1236,7 +1289,7 @@ async fn dkim(
     domain: String,
     selector: &str,
     expected: Option<&PublicKey>,
-    at: Option<&Location>,
+    at: Option<&Arc<Location>>,
 ) -> Vec<Finding> {
     let name = format!("{selector}._domainkey.{domain}");
     let s = Subject {
@@ -1505,7 +1558,7 @@ async fn dmarc(r: &dyn Resolve, domain: String, expected: &str, at: &DmarcAt) ->
                    what: &str,
                    want: String,
                    got: String,
-                   at: Option<&Location>,
+                   at: Option<&Arc<Location>>,
                    hint: &str| {
         if want == got {
             s.finding(
@@ -1583,7 +1636,7 @@ async fn report_auth(
     r: &dyn Resolve,
     domain: String,
     name: String,
-    at: Option<&Location>,
+    at: Option<&Arc<Location>>,
 ) -> Vec<Finding> {
     let s = Subject {
         domain,
@@ -1607,7 +1660,7 @@ async fn mta_sts(
     r: &dyn Resolve,
     domain: String,
     expected: &str,
-    at: Option<&Location>,
+    at: Option<&Arc<Location>>,
 ) -> Vec<Finding> {
     let name = format!("_mta-sts.{domain}");
     let s = Subject {
@@ -1665,7 +1718,7 @@ async fn tls_rpt(
     r: &dyn Resolve,
     domain: String,
     expected: &str,
-    at: Option<&Location>,
+    at: Option<&Arc<Location>>,
 ) -> Vec<Finding> {
     let name = format!("_smtp._tls.{domain}");
     let s = Subject {
@@ -1752,7 +1805,7 @@ async fn set_check(
     rtype: RecordType,
     check: &'static str,
     expected: Vec<String>,
-    at: Option<&Location>,
+    at: Option<&Arc<Location>>,
 ) -> Vec<Finding> {
     let s = Subject {
         domain,
@@ -1801,7 +1854,7 @@ async fn caa(
     r: &dyn Resolve,
     domain: String,
     issuers: &[String],
-    at: Option<&Location>,
+    at: Option<&Arc<Location>>,
 ) -> Vec<Finding> {
     let s = Subject {
         name: domain.clone(),
@@ -1852,7 +1905,7 @@ async fn tlsa(
     domain: String,
     name: String,
     expected: &[String],
-    at: Option<&Location>,
+    at: Option<&Arc<Location>>,
 ) -> Vec<Finding> {
     let s = Subject {
         domain,
@@ -1880,7 +1933,7 @@ async fn ptr(
     domain: String,
     ip: IpAddr,
     host: &str,
-    at: Option<&Location>,
+    at: Option<&Arc<Location>>,
 ) -> Vec<Finding> {
     let name = crate::dns::records::reverse_name(ip);
     let s = Subject {

@@ -5,6 +5,7 @@
 //! table, or at the domain's `name`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use toml::de::{DeTable, DeValue};
 
@@ -13,9 +14,13 @@ use crate::spec::diagnostic::Location;
 
 /// Locations by key: `server.hostname`, `dns.caa_issuers`, and per domain
 /// `domain:NAME` (the `name` key) and `domain:NAME.spf` and so on.
+///
+/// Shared (`Arc`): a large spec has tens of thousands of findings, each
+/// pointing at one of a few thousand locations that carry their line of
+/// text; cloning the location per finding was most of check-dns's memory.
 #[derive(Debug, Default, Clone)]
 pub struct SpecLocations {
-    at: HashMap<String, Location>,
+    at: HashMap<String, Arc<Location>>,
 }
 
 impl SpecLocations {
@@ -28,10 +33,10 @@ impl SpecLocations {
         let root = root.get_ref();
         for table in ["server", "dns", "dkim"] {
             if let Some((key, value)) = root.get_key_value(table) {
-                at.insert(table.to_owned(), file.locate(key.span()));
+                at.insert(table.to_owned(), Arc::new(file.locate(key.span())));
                 if let DeValue::Table(t) = value.get_ref() {
                     for (k, _) in t {
-                        at.insert(format!("{table}.{}", k.get_ref()), file.locate(k.span()));
+                        at.insert(format!("{table}.{}", k.get_ref()), Arc::new(file.locate(k.span())));
                     }
                 }
             }
@@ -48,13 +53,13 @@ impl SpecLocations {
                     continue;
                 };
                 let name = name.to_ascii_lowercase();
-                at.insert(format!("domain:{name}"), file.locate(name_key.span()));
+                at.insert(format!("domain:{name}"), Arc::new(file.locate(name_key.span())));
                 for (k, v) in t {
                     let key = format!("domain:{name}.{}", k.get_ref());
-                    at.insert(key.clone(), file.locate(k.span()));
+                    at.insert(key.clone(), Arc::new(file.locate(k.span())));
                     if let DeValue::Table(sub) = v.get_ref() {
                         for (sk, _) in sub {
-                            at.insert(format!("{key}.{}", sk.get_ref()), file.locate(sk.span()));
+                            at.insert(format!("{key}.{}", sk.get_ref()), Arc::new(file.locate(sk.span())));
                         }
                     }
                 }
@@ -64,13 +69,13 @@ impl SpecLocations {
     }
 
     /// The first of `keys` the spec has.
-    pub fn first(&self, keys: &[String]) -> Option<Location> {
+    pub fn first(&self, keys: &[String]) -> Option<Arc<Location>> {
         keys.iter().find_map(|k| self.at.get(k)).cloned()
     }
 
     /// A domain's key, else its table's key, else its `name`. `domain` may
     /// be an alias domain, which points at the `alias_domains` of its primary.
-    pub fn domain(&self, domain: &str, path: &[&str]) -> Option<Location> {
+    pub fn domain(&self, domain: &str, path: &[&str]) -> Option<Arc<Location>> {
         let mut keys = Vec::new();
         for depth in (1..=path.len()).rev() {
             keys.push(format!("domain:{domain}.{}", path[..depth].join(".")));
@@ -79,7 +84,7 @@ impl SpecLocations {
         self.first(&keys)
     }
 
-    pub fn key(&self, key: &str) -> Option<Location> {
+    pub fn key(&self, key: &str) -> Option<Arc<Location>> {
         self.at.get(key).cloned()
     }
 }

@@ -28,7 +28,7 @@ pub fn run(global: &GlobalArgs, args: &CertArgs, output: &Output) -> Result<Exit
     let spec = super::load_spec(&path, output, &mut timer)?;
     let Some(settings) = spec.acme.clone() else {
         bail!(
-            "spec `{}` has no `[acme]` table; add one to let mailctl maintain the certificate (see docs/cert.md)",
+            "spec `{}` has no `[acme]` table; add one to let mailctl maintain the certificate (see `mailctl cert` in the README)",
             spec.path.display()
         );
     };
@@ -129,11 +129,20 @@ fn obtain(
         reason.describe()
     ));
     let started = Instant::now();
-    let progress = |text: &str| output.verbose(text);
+    // The steps (account, order, each challenge, finalisation) on a spinner,
+    // and in full with --verbose.
+    let bar = output.progress(0, "certificate", false);
+    bar.message("connecting to the CA");
+    let progress = |text: &str| {
+        bar.message(text);
+        bar.suspend(|| output.verbose(text));
+    };
     let chain = runtime()?.block_on(async {
         let account = client::connect(settings, directory, &progress).await?;
         client::order(&account, settings, names, &key, &progress).await
-    })?;
+    });
+    bar.finish();
+    let chain = chain?;
     let elapsed = started.elapsed();
     let info = certificate::parse(&chain).map_err(|reason| AcmeError::BadCertificate {
         path: PathBuf::from(directory),

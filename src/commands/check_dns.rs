@@ -39,6 +39,7 @@ pub fn run(global: &GlobalArgs, args: &CheckDnsArgs, output: &Output) -> Result<
     }
 
     let inputs = super::dns::read_inputs(&spec, output)?;
+    timer.lap("read the DKIM keys and certificate");
     let mut set = dns::build(&spec, &inputs);
     let mut keys = inputs.dkim;
     if !args.domain.is_empty() {
@@ -71,19 +72,29 @@ pub fn run(global: &GlobalArgs, args: &CheckDnsArgs, output: &Output) -> Result<
         .enable_all()
         .build()
         .map_err(|source| CheckError::Runtime { source })?;
-    let (findings, sent) = runtime.block_on(async {
+    // A spinner while the queries run. A bar per domain would need
+    // `checks::run` to report each finished job.
+    let bar = output.progress(0, "check-dns", args.format != CheckFormat::Text);
+    bar.message(&format!(
+        "{} checks, {} domains",
+        plan.len(),
+        set.domains().len()
+    ));
+    let queried = runtime.block_on(async {
         let hickory =
             HickoryResolver::new(&settings).map_err(|source| CheckError::Resolver { source })?;
         let shared = Arc::new(Shared::new(hickory, args.concurrency));
         let findings = checks::run(plan, Arc::clone(&shared) as Arc<dyn resolver::Resolve>).await;
         Ok::<_, CheckError>((findings, shared.queries_sent()))
-    })?;
+    });
+    bar.finish();
+    let (findings, sent) = queried?;
     timer.lap(&format!("check ({sent} queries)"));
 
     let summary = Summary::of(&findings, sent);
     match args.format {
         CheckFormat::Text => output.check_dns_text(&findings, &summary),
-        CheckFormat::Json => output.json(&Report {
+        CheckFormat::Json => report::print_json(&Report {
             version: 1,
             spec: &path,
             strict: args.strict,

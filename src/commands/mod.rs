@@ -3,9 +3,13 @@
 
 pub mod cert;
 pub mod check_dns;
+pub mod client_config;
+pub mod completions;
 pub mod dkim;
 pub mod dns;
+pub mod init;
 pub mod lint;
+pub mod passwd;
 pub mod render;
 pub mod validate;
 
@@ -28,6 +32,11 @@ pub fn run(cli: Cli, output: &Output) -> Result<Exit> {
         Command::Dkim(args) => dkim::run(&cli.global, &args, output),
         Command::Cert(args) => cert::run(&cli.global, &args, output),
         Command::CheckDns(args) => check_dns::run(&cli.global, &args, output),
+        Command::Passwd(args) => passwd::run(&cli.global, &args, output),
+        Command::ClientConfig(args) => client_config::run(&cli.global, &args, output),
+        Command::Init(args) => init::run(&args, output),
+        Command::Completions(args) => completions::run(&args, output),
+        Command::GenerateMan(args) => completions::run_man(&args, output),
     }
 }
 

@@ -37,11 +37,15 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
     let spec = super::load_spec(&path, output, &mut timer)?;
     let dir = Target::Postfix.dir(&spec, args.out.as_deref());
 
+    // Phases of a large spec: render, compare with disk, write and postmap.
+    let progress = output.progress(3, "render", args.format == ReportFormat::Json);
+    progress.message("rendering the files");
     let files = crate::render::render(&spec, args.templates.as_deref()).context("nothing was written")?;
     timer.lap("render");
-    warn_about_missing_keys(&spec, output);
-    // One plan per directory; Postfix's last, so that main.cf only names
-    // the OpenDKIM milter once its tables are in place.
+    progress.advance(1);
+    progress.suspend(|| warn_about_missing_keys(&spec, output));
+    progress.message("comparing with the files on disk");
+    // One plan per directory, committed together; Postfix's last.
     let mut groups: BTreeMap<Target, Vec<RenderedFile>> = BTreeMap::new();
     for file in files {
         groups.entry(file.target.clone()).or_default().push(file);
@@ -51,29 +55,34 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
         plans.push((target.clone(), apply::plan(&target.dir(&spec, args.out.as_deref()), files)?));
     }
     timer.lap("compare with disk");
+    progress.advance(1);
     let changed = plans.iter().any(|(_, plan)| plan.has_changes());
 
     let mode = if args.diff { "diff" } else if args.check { "check" } else { "write" };
     let mut applied: Option<apply::ApplyReport> = None;
     let mut reloaded = false;
     if args.diff {
+        progress.finish();
         if args.format == ReportFormat::Text {
             let diff: String = plans.iter().map(|(_, plan)| plan.diff()).collect();
             output.stdout(&diff);
         }
     } else if !args.check {
+        progress.message("writing the files and compiling the lookup tables");
         let tools = if args.no_postmap { None } else { PostfixTools::find() };
         if tools.is_none() && !args.no_postmap {
-            output.warning("postmap not found: the lookup tables were written but not compiled; install Postfix or run postmap yourself");
+            progress.suspend(|| output.warning("postmap not found: the lookup tables were written but not compiled; install Postfix or run postmap yourself"));
         }
-        let mut report = apply::ApplyReport::default();
+        // Stage every directory first, then rename everything: a failure in
+        // one directory leaves every directory as it was.
+        let mut staged = Vec::with_capacity(plans.len());
         for (target, plan) in &plans {
             let postfix = if *target == Target::Postfix { tools.as_ref() } else { None };
-            let done = apply::apply(plan, ApplyOptions { map_type: spec.postfix.map_type, postfix })?;
-            report.written.extend(done.written);
-            report.compiled.extend(done.compiled);
+            staged.push(apply::stage(plan, ApplyOptions { map_type: spec.postfix.map_type, postfix })?);
         }
+        let report = apply::commit(staged)?;
         timer.lap("write and postmap");
+        progress.finish();
         let postfix_changed = plans.iter().any(|(t, plan)| *t == Target::Postfix && plan.has_changes());
         if args.reload && postfix_changed {
             let tools = PostfixTools::find().ok_or(crate::postfix::tools::ToolError::Missing { program: "postmap" })?;
@@ -82,6 +91,7 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
         }
         applied = Some(report);
     }
+    progress.finish();
 
     let files: Vec<FileReport> = plans
         .iter()

@@ -532,7 +532,8 @@ mod tests {
 
     fn spec(extra: &str) -> Spec {
         let text = format!(
-            "version = 1\n[server]\nhostname = \"mail.example.com\"\nipv4 = [\"203.0.113.10\"]\nipv6 = [\"2001:db8::10\"]\nservices = [\"smtp\", \"submissions\", \"imaps\"]\n{extra}"
+            "version = 1\n[server]\nhostname = \"mail.example.com\"\nipv4 = [\"203.0.113.10\"]\nipv6 = [\"2001:db8::10\"]\nservices = [\"smtp\", \"submissions\", \"imaps\"]\n\
+             [dovecot]\nenabled = true\n[tls]\ncert_file = \"/etc/ssl/mail/fullchain.pem\"\nkey_file = \"/etc/ssl/mail/privkey.pem\"\n{extra}"
         );
         match crate::spec::from_source(&SourceFile::new("t.toml", text)) {
             Ok(loaded) => loaded.spec,

@@ -75,14 +75,14 @@ pub const OBSOLETE: &[Obsolete] = &[
     Obsolete {
         name: "smtp_tls_enforce_peername",
         replacement: Some("smtp_tls_security_level = verify"),
-        since: "3.9",
-        note: "deprecated with a warning since Postfix 3.9",
+        since: "3.11",
+        note: "deprecated with a warning since Postfix 3.11",
     },
     Obsolete {
         name: "lmtp_tls_enforce_peername",
         replacement: Some("lmtp_tls_security_level = verify"),
-        since: "3.9",
-        note: "deprecated with a warning since Postfix 3.9",
+        since: "3.11",
+        note: "deprecated with a warning since Postfix 3.11",
     },
     Obsolete {
         name: "smtp_tls_per_site",

@@ -56,7 +56,16 @@ pub enum ApplyError {
         #[source]
         source: io::Error,
     },
-    #[error("compiling the lookup tables failed; the previous files in `{}` are untouched", dir.display())]
+    #[error("`{}` is a symbolic link; mailctl replaces files atomically and does not replace or follow links: render into the link's target directory instead", path.display())]
+    Symlink { path: PathBuf },
+    #[error("restoring `{}` failed while undoing a failed write; check it by hand ({failure})", path.display())]
+    Restore {
+        path: PathBuf,
+        failure: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("compiling the lookup tables failed; nothing was written, the previous files in `{}` are untouched", dir.display())]
     Postmap {
         dir: PathBuf,
         #[source]
@@ -74,6 +83,11 @@ pub fn plan(dir: &Path, files: Vec<RenderedFile>) -> Result<Plan, ApplyError> {
     let mut planned = Vec::with_capacity(files.len());
     for file in files {
         let path = dir.join(file.name);
+        // Replacing a link by a file would silently cut it; following it
+        // would write outside the directory the user named.
+        if path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(ApplyError::Symlink { path });
+        }
         let (current, current_meta) = match fs::read(&path) {
             Ok(bytes) => {
                 let meta = fs::metadata(&path).map_err(io_error("read", &path))?;
@@ -142,17 +156,39 @@ pub struct ApplyReport {
     pub compiled: Vec<String>,
 }
 
+/// A plan whose new files are written, synced and compiled in its staging
+/// directory, waiting to be renamed into place by `commit`.
+pub struct Staged {
+    stage: Stage,
+    dir: PathBuf,
+    moves: Vec<Move>,
+    report: ApplyReport,
+}
+
+/// One staged file and where it goes.
+struct Move {
+    staged: PathBuf,
+    target: PathBuf,
+    name: String,
+}
+
 /// Write the plan's changed files into place, compiling maps first.
 pub fn apply(plan: &Plan, options: ApplyOptions) -> Result<ApplyReport, ApplyError> {
+    commit(vec![stage(plan, options)?])
+}
+
+/// Everything but the renames: write each changed file into a staging
+/// directory next to its target, and compile the maps there. Nothing the
+/// user has is touched yet, so a failure here loses nothing.
+pub fn stage(plan: &Plan, options: ApplyOptions) -> Result<Staged, ApplyError> {
     fs::create_dir_all(&plan.dir).map_err(io_error("create directory", &plan.dir))?;
     let stage = Stage::create(&plan.dir)?;
     let mut report = ApplyReport::default();
 
-    // Files to move into place: (staged path, final path, name).
-    let mut moves: Vec<(PathBuf, PathBuf, String)> = Vec::new();
+    let mut moves: Vec<Move> = Vec::new();
     for planned in plan.files.iter().filter(|f| f.change != Change::Unchanged) {
-        let staged = stage.write(&planned.file.contents, planned.file.name, planned.current_meta)?;
-        moves.push((staged, planned.path.clone(), planned.file.name.to_owned()));
+        let staged = stage.write(&planned.file.contents, planned.file.name, planned.current_meta, planned.file.secret_group)?;
+        moves.push(Move { staged, target: planned.path.clone(), name: planned.file.name.to_owned() });
         report.written.push(planned.path.display().to_string());
     }
 
@@ -164,7 +200,7 @@ pub fn apply(plan: &Plan, options: ApplyOptions) -> Result<ApplyReport, ApplyErr
         if !plan.files.iter().any(|f| f.file.name == "main.cf" && f.change != Change::Unchanged)
             && let Some(main_cf) = plan.files.iter().find(|f| f.file.name == "main.cf")
         {
-            stage.write(&main_cf.file.contents, "main.cf", None)?;
+            stage.write(&main_cf.file.contents, "main.cf", None, None)?;
         }
         backdate(&stage.dir.join("main.cf"))?;
         for planned in plan.files.iter().filter(|f| f.file.compile.is_some()) {
@@ -175,7 +211,7 @@ pub fn apply(plan: &Plan, options: ApplyOptions) -> Result<ApplyReport, ApplyErr
                 continue;
             }
             let source = if planned.change == Change::Unchanged {
-                stage.write(&planned.file.contents, planned.file.name, planned.current_meta)?
+                stage.write(&planned.file.contents, planned.file.name, planned.current_meta, None)?
             } else {
                 stage.dir.join(planned.file.name)
             };
@@ -187,14 +223,31 @@ pub fn apply(plan: &Plan, options: ApplyOptions) -> Result<ApplyReport, ApplyErr
             if let Some((mode, uid, gid)) = planned.current_meta {
                 set_meta(&db, mode & !0o002, uid, gid)?;
             }
-            moves.push((db, plan.dir.join(&db_name), db_name));
+            moves.push(Move { staged: db, target: plan.dir.join(&db_name), name: db_name });
             report.compiled.push(planned.file.name.to_owned());
         }
     }
 
-    commit(&plan.dir, &moves)?;
-    sync_dir(&plan.dir)?;
-    drop(stage);
+    Ok(Staged { stage, dir: plan.dir.clone(), moves, report })
+}
+
+/// Rename every staged file of every plan into place, backing up what each
+/// replaces. On the first failure, undo every rename already done, in every
+/// directory, so that either all files are new or none is.
+pub fn commit(staged: Vec<Staged>) -> Result<ApplyReport, ApplyError> {
+    let mut done: Vec<Done> = Vec::new();
+    for plan in &staged {
+        if let Err(error) = commit_plan(plan, &mut done) {
+            return Err(roll_back(&done, &error).unwrap_or(error));
+        }
+    }
+    let mut report = ApplyReport::default();
+    for plan in staged {
+        sync_dir(&plan.dir)?;
+        report.written.extend(plan.report.written);
+        report.compiled.extend(plan.report.compiled);
+        drop(plan.stage);
+    }
     Ok(report)
 }
 
@@ -225,48 +278,55 @@ fn set_meta(path: &Path, mode: u32, uid: u32, gid: u32) -> Result<(), ApplyError
     }
 }
 
-/// Rename every staged file into place, backing up what it replaces. On the
-/// first failure, undo the renames already done and report the failure.
-fn commit(dir: &Path, moves: &[(PathBuf, PathBuf, String)]) -> Result<(), ApplyError> {
-    let backup_dir = dir.join(BACKUP_DIR);
-    if !moves.is_empty() {
+/// A rename done by `commit`: the target, and its backup if it replaced a file.
+struct Done {
+    target: PathBuf,
+    backup: Option<PathBuf>,
+}
+
+fn commit_plan(plan: &Staged, done: &mut Vec<Done>) -> Result<(), ApplyError> {
+    let backup_dir = plan.dir.join(BACKUP_DIR);
+    if !plan.moves.is_empty() {
         fs::create_dir_all(&backup_dir).map_err(io_error("create directory", &backup_dir))?;
     }
-    // (final path, backup path if there was a file before)
-    let mut done: Vec<(PathBuf, Option<PathBuf>)> = Vec::with_capacity(moves.len());
-    for (staged, target, name) in moves {
-        let result = (|| {
-            let backup = backup_dir.join(name);
-            let had_file = target.symlink_metadata().is_ok_and(|m| m.is_file());
-            if had_file {
-                match fs::remove_file(&backup) {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_error("replace backup", &backup)(e)),
-                    _ => {}
-                }
-                fs::hard_link(target, &backup).map_err(io_error("back up", target))?;
+    for Move { staged, target, name } in &plan.moves {
+        let backup = backup_dir.join(name);
+        // `plan` refused links and directories, so anything here is a file.
+        let had_file = target.symlink_metadata().is_ok();
+        if had_file {
+            match fs::remove_file(&backup) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_error("replace backup", &backup)(e)),
+                _ => {}
             }
-            fs::rename(staged, target).map_err(io_error("write", target))?;
-            Ok(had_file.then_some(backup))
-        })();
-        match result {
-            Ok(backup) => done.push((target.clone(), backup)),
-            Err(error) => {
-                for (target, backup) in done.iter().rev() {
-                    // Best effort: the error reported is the one that stopped us.
-                    match backup {
-                        Some(backup) => {
-                            let _ = fs::rename(backup, target);
-                        }
-                        None => {
-                            let _ = fs::remove_file(target);
-                        }
-                    }
-                }
-                return Err(error);
-            }
+            fs::hard_link(target, &backup).map_err(io_error("back up", target))?;
         }
+        fs::rename(staged, target).map_err(io_error("write", target))?;
+        done.push(Done { target: target.clone(), backup: had_file.then_some(backup) });
     }
     Ok(())
+}
+
+/// Put back what `commit` replaced, newest first. Returns an error only if
+/// a restore itself failed: that one matters more than the original.
+fn roll_back(done: &[Done], cause: &ApplyError) -> Option<ApplyError> {
+    let mut failed = None;
+    for Done { target, backup } in done.iter().rev() {
+        let result = match backup {
+            Some(backup) => fs::rename(backup, target),
+            None => fs::remove_file(target),
+        };
+        if let Err(source) = result {
+            failed.get_or_insert(ApplyError::Restore {
+                path: target.clone(),
+                failure: cause.to_string(),
+                source,
+            });
+        }
+        if let Some(dir) = target.parent() {
+            let _ = sync_dir(dir);
+        }
+    }
+    failed
 }
 
 fn sync_dir(dir: &Path) -> Result<(), ApplyError> {
@@ -290,18 +350,46 @@ impl Stage {
         Ok(Stage { dir })
     }
 
-    /// Write, set mode and owner, fsync; returns the staged path.
-    fn write(&self, contents: &[u8], name: &str, meta: Option<(u32, u32, u32)>) -> Result<PathBuf, ApplyError> {
+    /// Write, set mode and owner, fsync; returns the staged path. A secret
+    /// is created 0600 before its first byte is written.
+    fn write(&self, contents: &[u8], name: &str, meta: Option<(u32, u32, u32)>, secret_group: Option<&str>) -> Result<PathBuf, ApplyError> {
+        use std::os::unix::fs::OpenOptionsExt;
         let path = self.dir.join(name);
-        let mut file = File::create(&path).map_err(io_error("write", &path))?;
+        let _ = fs::remove_file(&path);
+        let create_mode = if secret_group.is_some() { 0o600 } else { NEW_FILE_MODE };
+        let mut file = File::options()
+            .write(true)
+            .create_new(true)
+            .mode(create_mode)
+            .open(&path)
+            .map_err(io_error("write", &path))?;
         file.write_all(contents).map_err(io_error("write", &path))?;
-        match meta {
-            Some((mode, uid, gid)) => set_meta(&path, mode & !0o002, uid, gid)?,
-            None => fs::set_permissions(&path, Permissions::from_mode(NEW_FILE_MODE)).map_err(io_error("set the mode of", &path))?,
+        match (meta, secret_group) {
+            (Some((mode, uid, gid)), None) => set_meta(&path, mode & !0o002, uid, gid)?,
+            (Some((mode, uid, gid)), Some(_)) => set_meta(&path, mode & !0o007, uid, gid)?,
+            (None, None) => fs::set_permissions(&path, Permissions::from_mode(NEW_FILE_MODE)).map_err(io_error("set the mode of", &path))?,
+            (None, Some(group)) => {
+                // Readable by the group only when the file really is that
+                // group's; otherwise it stays 0600.
+                let mode = match group_id(group) {
+                    Some(gid) if std::os::unix::fs::chown(&path, None, Some(gid)).is_ok() => 0o640,
+                    _ => 0o600,
+                };
+                fs::set_permissions(&path, Permissions::from_mode(mode)).map_err(io_error("set the mode of", &path))?;
+            }
         }
         file.sync_all().map_err(io_error("sync", &path))?;
         Ok(path)
     }
+}
+
+/// A group's id from /etc/group; `None` when there is no such group.
+fn group_id(name: &str) -> Option<u32> {
+    let groups = fs::read_to_string("/etc/group").ok()?;
+    groups.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        (fields.next() == Some(name)).then(|| fields.nth(1)?.parse().ok()).flatten()
+    })
 }
 
 impl Drop for Stage {

@@ -45,6 +45,9 @@ pub struct MainCf<'a> {
     /// The OpenDKIM milter parameters, when any domain signs with DKIM.
     pub milters: Vec<(&'static str, String)>,
     pub local_relay: bool,
+    /// Dovecot is enabled: submission senders are checked against
+    /// `smtpd_sender_login_maps`.
+    pub sender_login_maps: bool,
 }
 
 impl<'a> MainCf<'a> {
@@ -79,6 +82,7 @@ impl<'a> MainCf<'a> {
             extra: &postfix.extra,
             milters: crate::dkim::opendkim::milter_parameters(&crate::dkim::keys(spec)),
             local_relay: postfix.local_relay,
+            sender_login_maps: spec.dovecot.enabled,
         }
     }
 }
@@ -93,6 +97,8 @@ pub struct MasterCf<'a> {
     pub smtp: bool,
     pub submission: bool,
     pub submissions: bool,
+    /// Refuse a sender address the login does not own.
+    pub sender_login: bool,
 }
 
 impl<'a> MasterCf<'a> {
@@ -105,6 +111,7 @@ impl<'a> MasterCf<'a> {
             smtp: spec.server.offers(Service::Smtp),
             submission: spec.server.offers(Service::Submission),
             submissions: spec.server.offers(Service::Submissions),
+            sender_login: spec.dovecot.enabled,
         }
     }
 }

@@ -148,3 +148,68 @@ pub fn virtual_domains(spec: &Spec, header: &str) -> Vec<u8> {
     }
     out
 }
+
+/// `smtpd_sender_login_maps`: each address a hosted domain defines → the
+/// SASL logins (mailbox addresses) that may use it as their sender. A
+/// mailbox is its own login's; an alias belongs to the mailboxes it expands
+/// to here (through other aliases, not to outside targets); an address in
+/// an alias domain to the same logins as its primary address. Catch-alls
+/// give nobody a sender address.
+pub fn sender_logins(spec: &Spec, header: &str) -> Vec<u8> {
+    use std::collections::{BTreeSet, HashMap};
+
+    // Primary domain of every hosted name, and each domain's aliases.
+    let mut primary: HashMap<&str, &Domain> = HashMap::new();
+    for domain in &spec.domains {
+        primary.insert(&domain.name, domain);
+        for alias_domain in &domain.alias_domains {
+            primary.insert(alias_domain, domain);
+        }
+    }
+    let mut out = start(header, "smtpd_sender_login_maps: sender address -> the SASL logins that may use it", spec.domains.len() * 64);
+    for domain in &spec.domains {
+        let name = domain.name.as_str();
+        let _ = writeln!(out, "\n# {name}");
+        let locals: Vec<&str> = domain
+            .mailboxes
+            .iter()
+            .map(|m| m.local.as_str())
+            .chain(domain.aliases.iter().map(|a| a.local.as_str()))
+            .collect();
+        for local in locals {
+            let mut logins = BTreeSet::new();
+            owners(&primary, &format!("{local}@{name}"), &mut BTreeSet::new(), &mut logins);
+            if logins.is_empty() {
+                continue;
+            }
+            let logins: Vec<String> = logins.into_iter().collect();
+            targets(&mut out, &[local, "@", name], &logins);
+            for alias_domain in &domain.alias_domains {
+                targets(&mut out, &[local, "@", alias_domain], &logins);
+            }
+        }
+    }
+    out
+}
+
+/// The mailboxes `address` expands to, following aliases hosted here.
+fn owners(
+    primary: &std::collections::HashMap<&str, &Domain>,
+    address: &str,
+    seen: &mut std::collections::BTreeSet<String>,
+    out: &mut std::collections::BTreeSet<String>,
+) {
+    let Some((local, domain)) = address.rsplit_once('@') else { return };
+    let Some(domain) = primary.get(domain) else { return };
+    let canonical = format!("{local}@{}", domain.name);
+    if !seen.insert(canonical.clone()) {
+        return;
+    }
+    if domain.mailboxes.iter().any(|m| m.local == local) {
+        out.insert(canonical);
+    } else if let Some(alias) = domain.aliases.iter().find(|a| a.local == local) {
+        for target in &alias.targets {
+            owners(primary, target, seen, out);
+        }
+    }
+}

@@ -17,9 +17,10 @@ use minijinja::{Environment, UndefinedBehavior};
 use crate::spec::Spec;
 
 /// The embedded templates, by file name.
-pub const TEMPLATES: [(&str, &str); 2] = [
+pub const TEMPLATES: [(&str, &str); 3] = [
     ("main.cf.j2", include_str!("../../templates/main.cf.j2")),
     ("master.cf.j2", include_str!("../../templates/master.cf.j2")),
+    ("dovecot/dovecot.conf.j2", include_str!("../../templates/dovecot/dovecot.conf.j2")),
 ];
 
 /// Every `main.cf` parameter the embedded template sets. `[postfix.extra]`
@@ -52,6 +53,7 @@ pub const MANAGED_PARAMETERS: &[&str] = &[
     "smtpd_recipient_restrictions",
     "smtpd_relay_restrictions",
     "smtpd_sasl_auth_enable",
+    "smtpd_sender_login_maps",
     "smtpd_sasl_path",
     "smtpd_sasl_type",
     "smtpd_tls_auth_only",
@@ -81,7 +83,7 @@ pub const MANAGED_PARAMETERS: &[&str] = &[
 ];
 
 /// The names of the lookup tables, as `main.cf` refers to them.
-pub const MAP_NAMES: [&str; 4] = ["virtual", "vmailbox", "vdomains", "aliases"];
+pub const MAP_NAMES: [&str; 5] = ["virtual", "vmailbox", "vdomains", "aliases", "sender_login"];
 
 /// The Postfix program that compiles a lookup table's source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +101,8 @@ pub enum Target {
     Postfix,
     /// OpenDKIM's tables (`dkim.opendkim_dir`).
     OpenDkim,
+    /// Dovecot's configuration and user databases (`dovecot.config_dir`).
+    Dovecot,
     /// `.well-known/` under a domain's MTA-STS web root.
     MtaSts { domain: String },
 }
@@ -113,6 +117,8 @@ impl Target {
             (Target::Postfix, None) => spec.postfix.config_dir.clone(),
             (Target::OpenDkim, Some(out)) => out.join("opendkim"),
             (Target::OpenDkim, None) => spec.dkim.opendkim_dir.clone(),
+            (Target::Dovecot, Some(out)) => out.join("dovecot"),
+            (Target::Dovecot, None) => spec.dovecot.config_dir.clone(),
             (Target::MtaSts { domain }, Some(out)) => out.join("mta-sts").join(domain).join(".well-known"),
             (Target::MtaSts { domain }, None) => spec
                 .domains
@@ -135,6 +141,10 @@ pub struct RenderedFile {
     pub contents: Vec<u8>,
     /// How Postfix compiles it into a lookup table, if it is one.
     pub compile: Option<Compile>,
+    /// A secret (password hashes): a new file is written 0640 with this
+    /// group when it exists and mailctl runs as root, else 0600; an existing
+    /// one keeps its owner but loses any access for others.
+    pub secret_group: Option<&'static str>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +163,11 @@ pub enum RenderError {
     },
     #[error("template `{name}` produced a control character on line {line}; rendered files must be plain text")]
     ControlCharacter { name: String, line: usize },
+    #[error("cannot read the mailbox passwords")]
+    Passwords {
+        #[source]
+        source: crate::dovecot::DovecotError,
+    },
 }
 
 /// Render every file for `spec`. Templates in `template_dir`, when given,
@@ -168,7 +183,7 @@ pub fn render(spec: &Spec, template_dir: Option<&Path>) -> Result<Vec<RenderedFi
         let domains = maps::virtual_domains(spec, &header);
         (aliases.join().expect("alias map thread panicked"), mailboxes, domains)
     });
-    let postfix = |name, contents, compile| RenderedFile { target: Target::Postfix, name, contents, compile };
+    let postfix = |name, contents, compile| RenderedFile { target: Target::Postfix, name, contents, compile, secret_group: None };
     let mut files = vec![
         postfix("main.cf", main_cf, None),
         postfix("master.cf", master_cf, None),
@@ -177,6 +192,10 @@ pub fn render(spec: &Spec, template_dir: Option<&Path>) -> Result<Vec<RenderedFi
         postfix("vdomains", vdomains, Some(Compile::Postmap)),
         postfix("aliases", maps::local_aliases(&header), Some(Compile::Postalias)),
     ];
+    if spec.dovecot.enabled {
+        files.push(postfix("sender_login", maps::sender_logins(spec, &header), Some(Compile::Postmap)));
+        files.extend(render_dovecot(spec, &env, &header)?);
+    }
 
     let keys = crate::dkim::keys(spec);
     if keys.iter().any(|k| k.signing) {
@@ -186,6 +205,7 @@ pub fn render(spec: &Spec, template_dir: Option<&Path>) -> Result<Vec<RenderedFi
             name,
             contents: format!("{header}\n{text}").into_bytes(),
             compile: None,
+            secret_group: None,
         };
         files.push(opendkim("KeyTable", crate::dkim::opendkim::key_table(&keys)));
         files.push(opendkim("SigningTable", crate::dkim::opendkim::signing_table(&keys)));
@@ -200,8 +220,31 @@ pub fn render(spec: &Spec, template_dir: Option<&Path>) -> Result<Vec<RenderedFi
                 name: "mta-sts.txt",
                 contents: crate::dns::mta_sts_policy(spec, domain, sts).into_bytes(),
                 compile: None,
+                secret_group: None,
             });
         }
+    }
+    Ok(files)
+}
+
+/// `dovecot.conf`, the userdb and the passdbs (see `crate::dovecot`).
+fn render_dovecot(spec: &Spec, env: &Environment, header: &str) -> Result<Vec<RenderedFile>, RenderError> {
+    let logins = crate::dovecot::logins(spec).map_err(|source| RenderError::Passwords { source })?;
+    let context = crate::dovecot::DovecotConf::new(spec, header, &spec.dovecot.config_dir);
+    let conf = render_template(env, "dovecot/dovecot.conf.j2", Value::from(Serde(&context)))?;
+    let file = |name, contents, secret_group| RenderedFile { target: Target::Dovecot, name, contents, compile: None, secret_group };
+    let mut files = vec![
+        file("dovecot.conf", conf, None),
+        file("users", crate::dovecot::users(spec, header), None),
+        file("passwd", crate::dovecot::passwd(spec, &logins, header), Some("dovecot")),
+    ];
+    for (protocol, name) in &context.restricted {
+        let contents = if *protocol == "imap" {
+            crate::dovecot::deny_list(spec, header, protocol, |m| !m.imap)
+        } else {
+            crate::dovecot::deny_list(spec, header, protocol, |m| !m.pop3)
+        };
+        files.push(file(name, contents, None));
     }
     Ok(files)
 }
@@ -259,8 +302,12 @@ mod tests {
     use crate::spec::SourceFile;
 
     fn spec(extra: &str) -> Spec {
+        spec_with(r#"["smtp", "submission"]"#, &format!("[dovecot]\nenabled = true\n{extra}"))
+    }
+
+    fn spec_with(services: &str, extra: &str) -> Spec {
         let text = format!(
-            "version = 1\n[server]\nhostname = \"mail.example.com\"\nservices = [\"smtp\", \"submission\"]\n{extra}\n\
+            "version = 1\n[server]\nhostname = \"mail.example.com\"\nservices = {services}\n{extra}\n\
              [[domain]]\nname = \"example.com\"\nmailboxes = [\"alice\"]\nalias_domains = [\"example.net\"]\n"
         );
         crate::spec::from_source(&SourceFile::new("t.toml", text)).expect("valid").spec
@@ -280,8 +327,13 @@ mod tests {
     #[test]
     fn managed_parameters_are_exactly_what_the_template_sets() {
         let mut set = std::collections::BTreeSet::new();
-        for extra in ["", "[postfix]\ndelivery = \"lmtp\"\nlocal_relay = true\nrelayhost = \"[relay.example.net]:587\"\n"] {
-            let params = parameters(&spec(extra));
+        let variants = [
+            spec(""),
+            spec("[postfix]\nlocal_relay = true\nrelayhost = \"[relay.example.net]:587\"\n"),
+            spec_with(r#"["smtp"]"#, ""),
+        ];
+        for spec in &variants {
+            let params = parameters(spec);
             let unique: std::collections::BTreeSet<_> = params.iter().collect();
             assert_eq!(unique.len(), params.len(), "a parameter is set twice: {params:?}");
             set.extend(params);

@@ -427,6 +427,7 @@ pub fn validate_settings(
 
     if let Some(domains) = domains {
         check_spf_lookups(&mut c, domains);
+        check_distinct_web_roots(&mut c, domains);
     }
 
     let ok = !c.has_errors();
@@ -781,6 +782,31 @@ fn spf_domain(input: &str) -> Result<String, String> {
 
 /// Count DNS lookups per domain, following includes of hosted domains, and
 /// report records over the limit, include loops and unknown includes.
+/// Each domain's MTA-STS policy names its own MX hosts and mode, so two
+/// domains cannot share a web root: the second policy would overwrite the
+/// first, and the first domain would serve the wrong policy.
+fn check_distinct_web_roots(c: &mut Checker, domains: &[super::model::Domain]) {
+    let mut seen: std::collections::BTreeMap<&Path, &str> = std::collections::BTreeMap::new();
+    for domain in domains {
+        let Some(root) = domain.dns.mta_sts.as_ref().and_then(|s| s.web_root.as_deref()) else {
+            continue;
+        };
+        if let Some(first) = seen.insert(root, &domain.name) {
+            c.diagnostics.push(
+                Diagnostic::error(
+                    "duplicate-web-root",
+                    format!(
+                        "domains `{first}` and `{}` use the same MTA-STS web root `{}`",
+                        domain.name,
+                        root.display()
+                    ),
+                )
+                .help("each domain's policy needs its own web root: serve mta-sts.DOMAIN from a directory of its own"),
+            );
+        }
+    }
+}
+
 fn check_spf_lookups(c: &mut Checker, domains: &[super::model::Domain]) {
     let hosted: BTreeMap<&str, &super::model::Domain> =
         domains.iter().map(|d| (d.name.as_str(), d)).collect();

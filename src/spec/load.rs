@@ -36,6 +36,7 @@ pub struct LoadedSpec {
     pub dkim: super::dns::RawDkimSettings,
     pub dns: super::dns::RawDnsSettings,
     pub acme: Option<Spanned<super::acme::RawAcme>>,
+    pub dovecot: super::raw::RawDovecot,
     pub domains: Vec<DomainEntry>,
 }
 
@@ -54,6 +55,8 @@ struct RawPreamble {
     #[serde(default)]
     dns: super::dns::RawDnsSettings,
     acme: Option<Spanned<super::acme::RawAcme>>,
+    #[serde(default)]
+    dovecot: super::raw::RawDovecot,
 }
 
 /// One slice of the file that starts with `[[domain]]`.
@@ -66,27 +69,31 @@ struct RawDomainSlice {
 /// Parse the spec text. A syntax or schema error is one diagnostic: TOML
 /// parsing cannot go on past it.
 pub fn parse(file: &SourceFile) -> Result<LoadedSpec, Box<Diagnostic>> {
-    let text = file.text.as_str();
-    match domain_slices(text) {
-        Some(starts) if !starts.is_empty() => parse_in_slices(file, &starts),
-        _ => {
-            let raw: RawSpec = toml::from_str(text).map_err(|e| toml_diagnostic(file, 0, &e))?;
-            Ok(LoadedSpec {
-                version: raw.version,
-                server: raw.server,
-                postfix: raw.postfix,
-                tls: raw.tls,
-                dkim: raw.dkim,
-                dns: raw.dns,
-                acme: raw.acme,
-                domains: raw
-                    .domains
-                    .into_iter()
-                    .map(|domain| DomainEntry { base: 0, domain })
-                    .collect(),
-            })
-        }
+    match domain_slices(&file.text) {
+        // On any error, the whole document decides: a shape the slicing
+        // misjudged (a quoted `[["domain"]]`, say) must not change the answer.
+        Some(starts) if !starts.is_empty() => parse_in_slices(file, &starts).or_else(|_| parse_whole(file)),
+        _ => parse_whole(file),
     }
+}
+
+fn parse_whole(file: &SourceFile) -> Result<LoadedSpec, Box<Diagnostic>> {
+    let raw: RawSpec = toml::from_str(&file.text).map_err(|e| toml_diagnostic(file, 0, &e))?;
+    Ok(LoadedSpec {
+        version: raw.version,
+        server: raw.server,
+        postfix: raw.postfix,
+        tls: raw.tls,
+        dkim: raw.dkim,
+        dns: raw.dns,
+        acme: raw.acme,
+        dovecot: raw.dovecot,
+        domains: raw
+            .domains
+            .into_iter()
+            .map(|domain| DomainEntry { base: 0, domain })
+            .collect(),
+    })
 }
 
 fn parse_in_slices(file: &SourceFile, starts: &[usize]) -> Result<LoadedSpec, Box<Diagnostic>> {
@@ -122,6 +129,7 @@ fn parse_in_slices(file: &SourceFile, starts: &[usize]) -> Result<LoadedSpec, Bo
         dkim: preamble.dkim,
         dns: preamble.dns,
         acme: preamble.acme,
+        dovecot: preamble.dovecot,
         domains,
     })
 }
@@ -151,7 +159,8 @@ fn domain_slices(text: &str) -> Option<Vec<usize>> {
                 return None;
             }
         }
-        at_line_start = matches!(kind, TokenKind::Newline);
+        // Indentation before a header keeps us at the start of the line.
+        at_line_start = kind == TokenKind::Newline || (at_line_start && kind == TokenKind::Whitespace);
     }
     Some(starts)
 }
@@ -304,6 +313,24 @@ name = "example.net"
         for (entry, domain) in sliced.domains.iter().zip(&whole.domains) {
             let a = entry.base + entry.domain.get_ref().name.span().start;
             assert_eq!(a, domain.get_ref().name.span().start);
+        }
+    }
+
+    #[test]
+    fn odd_but_valid_layouts_parse_like_the_whole_document() {
+        let texts = [
+            "version = 1\n[server]\nhostname = \"m.a.test\"\n[[domain]]\nname = \"a.test\"\n  [postfix]\n  map_type = \"lmdb\"\n",
+            "version = 1\n[server]\nhostname = \"m.a.test\"\n[[ domain ]]\nname = \"a.test\"\n[[domain]]\nname = \"b.test\"\n",
+            "version = 1\n[server]\nhostname = \"m.a.test\"\n[[\"domain\"]]\nname = \"a.test\"\n[[domain]]\nname = \"b.test\"\n",
+        ];
+        for text in texts {
+            let file = SourceFile::new("s.toml", text.to_owned());
+            let loaded = parse(&file).unwrap_or_else(|d| panic!("{text}: {}", d.message));
+            let whole: RawSpec = toml::from_str(text).unwrap();
+            let names = |d: &[DomainEntry]| d.iter().map(|e| e.domain.get_ref().name.get_ref().clone()).collect::<Vec<_>>();
+            let whole_names: Vec<String> = whole.domains.iter().map(|d| d.get_ref().name.get_ref().clone()).collect();
+            assert_eq!(names(&loaded.domains), whole_names, "{text}");
+            assert_eq!(loaded.postfix.map_type.is_some(), whole.postfix.map_type.is_some(), "{text}");
         }
     }
 

@@ -20,6 +20,7 @@ pub struct Spec {
     pub dns: super::dns::DnsSettings,
     /// `[acme]`, when the spec has one.
     pub acme: Option<super::acme::AcmeSettings>,
+    pub dovecot: DovecotSettings,
     pub domains: Vec<Domain>,
 }
 
@@ -61,6 +62,21 @@ pub struct PostfixSettings {
     pub extra: BTreeMap<String, String>,
 }
 
+/// `[dovecot]`: where its configuration goes and where the login hashes
+/// come from. The mailboxes live under `postfix.mailbox_base`, owned by
+/// `postfix.mailbox_uid`/`mailbox_gid`, for Dovecot as for `virtual(8)`.
+#[derive(Debug, Clone)]
+pub struct DovecotSettings {
+    pub enabled: bool,
+    pub config_dir: PathBuf,
+    /// A file of `address:{SCHEME}hash` lines that `mailctl passwd`
+    /// maintains; relative paths were made relative to the spec's directory.
+    pub passwords_file: Option<PathBuf>,
+    /// Postfix's `queue_directory`: the LMTP and auth sockets go under its
+    /// `private/`, where Postfix (chrooted or not) finds them.
+    pub postfix_queue_dir: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct TlsSettings {
     pub cert_file: String,
@@ -87,6 +103,13 @@ pub struct Mailbox {
     pub local: String,
     /// Bytes; enforced by the IMAP server that owns the mailbox.
     pub quota: Option<u64>,
+    /// `{SCHEME}hash`, checked by `crate::dovecot::password::check_hash`;
+    /// `None` when the spec has none (the passwords file may).
+    pub password_hash: Option<String>,
+    /// The login may read mail over IMAP.
+    pub imap: bool,
+    /// The login may read mail over POP3.
+    pub pop3: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -41,11 +41,10 @@ pub fn domain_name(input: &str) -> Result<String, String> {
     if ascii.len() > 253 {
         return Err("is longer than 253 characters".into());
     }
-    let labels: Vec<&str> = ascii.split('.').collect();
-    if labels.len() < 2 {
+    if !ascii.contains('.') {
         return Err("is not a fully qualified name (it needs at least one dot)".into());
     }
-    for label in &labels {
+    for label in ascii.split('.') {
         if label.is_empty() {
             return Err("has an empty label (two dots in a row)".into());
         }
@@ -65,8 +64,9 @@ pub fn domain_name(input: &str) -> Result<String, String> {
             return Err(format!("has a label that starts or ends with `-` (`{label}`)"));
         }
     }
-    if labels
-        .last()
+    if ascii
+        .rsplit('.')
+        .next()
         .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
     {
         return Err("ends in a numeric label; an IP address is not a domain name".into());
@@ -77,6 +77,12 @@ pub fn domain_name(input: &str) -> Result<String, String> {
 /// The characters mailctl accepts in a local part: a safe subset of RFC 5321's
 /// dot-atom that no Postfix table or DNS name treats specially.
 pub fn local_part(input: &str) -> Result<String, String> {
+    check_local_part(input)?;
+    Ok(input.to_ascii_lowercase())
+}
+
+/// The checks of `local_part`, without building the lower-case copy.
+fn check_local_part(input: &str) -> Result<(), String> {
     if let Some(reason) = input.chars().find_map(forbidden_char) {
         return Err(reason);
     }
@@ -103,22 +109,36 @@ pub fn local_part(input: &str) -> Result<String, String> {
     if input.starts_with('.') || input.ends_with('.') || input.contains("..") {
         return Err("has a leading, trailing or doubled `.`".into());
     }
-    Ok(input.to_ascii_lowercase())
+    Ok(())
 }
 
-/// An address, or a bare local part that means "in `default_domain`".
+/// An address, or a bare local part that means "in `default_domain`" (a
+/// lower-case A-label). Called for every alias target of a spec, so the
+/// common cases build exactly one string.
 pub fn address(input: &str, default_domain: &str) -> Result<String, String> {
     if let Some((local, domain)) = input.rsplit_once('@') {
-        let local = local_part(local).map_err(|e| format!("has a local part that {e}"))?;
-        // Most targets are in the alias's own domain, already checked.
+        check_local_part(local).map_err(|e| format!("has a local part that {e}"))?;
+        if domain.is_empty() {
+            return Err("has nothing after `@`".into());
+        }
         if domain == default_domain {
-            return Ok(format!("{local}@{domain}"));
+            return Ok(input.to_ascii_lowercase());
         }
         let domain = domain_name(domain).map_err(|e| format!("has a domain that {e}"))?;
-        Ok(format!("{local}@{domain}"))
+        let mut address = String::with_capacity(local.len() + 1 + domain.len());
+        address.push_str(local);
+        address.make_ascii_lowercase();
+        address.push('@');
+        address.push_str(&domain);
+        Ok(address)
     } else {
-        let local = local_part(input)?;
-        Ok(format!("{local}@{default_domain}"))
+        check_local_part(input)?;
+        let mut address = String::with_capacity(input.len() + 1 + default_domain.len());
+        address.push_str(input);
+        address.make_ascii_lowercase();
+        address.push('@');
+        address.push_str(default_domain);
+        Ok(address)
     }
 }
 

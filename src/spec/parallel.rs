@@ -42,7 +42,7 @@ mod tests {
         let items: Vec<u32> = (0..1001).collect();
         let out = super::map(&items, |i, x| (i, x * 2));
         assert_eq!(out.len(), 1001);
-        assert!(out.iter().enumerate().all(|(i, &(j, y))| i == j && y == 2 * i as u32));
+        assert!(out.iter().enumerate().all(|(i, &(j, y))| i == j && y == 2 * u32::try_from(i).unwrap()));
         assert!(super::map(&[] as &[u32], |_, x| *x).is_empty());
     }
 }

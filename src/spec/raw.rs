@@ -26,6 +26,8 @@ pub struct RawSpec {
     #[serde(default)]
     pub dns: super::dns::RawDnsSettings,
     pub acme: Option<Spanned<super::acme::RawAcme>>,
+    #[serde(default)]
+    pub dovecot: RawDovecot,
     #[serde(default, rename = "domain")]
     pub domains: Vec<Spanned<RawDomain>>,
 }
@@ -184,6 +186,17 @@ pub struct RawTls {
     pub key_file: Option<Spanned<String>>,
 }
 
+/// `[dovecot]`: the IMAP/POP3 server that owns the mailboxes, takes mail
+/// from Postfix over LMTP and checks submission logins for Postfix (SASL).
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawDovecot {
+    pub enabled: Option<Spanned<bool>>,
+    pub config_dir: Option<Spanned<String>>,
+    pub passwords_file: Option<Spanned<String>>,
+    pub postfix_queue_dir: Option<Spanned<String>>,
+}
+
 /// One `[[domain]]` table.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -206,11 +219,15 @@ pub struct RawDomain {
     pub tls_rpt: Option<Spanned<super::dns::RawTlsRpt>>,
 }
 
-/// A mailbox: either `"alice"` or `{ local = "alice", quota = "2G" }`.
+/// A mailbox: either `"alice"` or `{ local = "alice", quota = "2G" }`,
+/// optionally with its login (`password_hash`, `imap`, `pop3`).
 #[derive(Debug)]
 pub struct RawMailbox {
     pub local: Spanned<String>,
     pub quota: Option<Spanned<String>>,
+    pub password_hash: Option<Spanned<String>>,
+    pub imap: Option<Spanned<bool>>,
+    pub pop3: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -218,6 +235,9 @@ pub struct RawMailbox {
 struct RawMailboxTable {
     local: Spanned<String>,
     quota: Option<Spanned<String>>,
+    password_hash: Option<Spanned<String>>,
+    imap: Option<Spanned<bool>>,
+    pop3: Option<Spanned<bool>>,
 }
 
 impl<'de> Deserialize<'de> for RawMailbox {
@@ -234,6 +254,9 @@ impl<'de> Deserialize<'de> for RawMailbox {
                 Ok(RawMailbox {
                     local: Spanned::new(0..0, v.to_owned()),
                     quota: None,
+                    password_hash: None,
+                    imap: None,
+                    pop3: None,
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawMailbox, A::Error> {
@@ -242,6 +265,9 @@ impl<'de> Deserialize<'de> for RawMailbox {
                 Ok(RawMailbox {
                     local: table.local,
                     quota: table.quota,
+                    password_hash: table.password_hash,
+                    imap: table.imap,
+                    pop3: table.pop3,
                 })
             }
         }

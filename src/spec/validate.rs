@@ -15,8 +15,8 @@ use super::checker::Checker;
 use super::diagnostic::{Diagnostic, SourceFile};
 use super::load::LoadedSpec;
 use super::model::{
-    Alias, Delivery, Domain, Mailbox, MapType, PostfixSettings, Server, Service, Spec,
-    TlsSettings,
+    Alias, Delivery, Domain, DovecotSettings, Mailbox, MapType, PostfixSettings, Server, Service,
+    Spec, TlsSettings,
 };
 use super::names;
 use crate::render::MANAGED_PARAMETERS;
@@ -76,7 +76,14 @@ pub fn validate(file: &SourceFile, loaded: LoadedSpec) -> (Option<Spec>, Vec<Dia
     }
 
     let server = validate_server(&mut v, &loaded);
-    let postfix = validate_postfix(&mut v, &loaded);
+    let dovecot = validate_dovecot(&mut v, file, &loaded);
+    let mut postfix = validate_postfix(&mut v, &loaded);
+    if let (Some(dovecot), Some(postfix)) = (&dovecot, postfix.as_mut()) {
+        check_dovecot_delivery(&mut v, &loaded, dovecot, postfix);
+    }
+    if let (Some(dovecot), Some(server)) = (&dovecot, &server) {
+        check_dovecot_services(&mut v, &loaded, dovecot, server);
+    }
     let tls = validate_tls(&mut v, &loaded, server.as_ref().map(|s| s.hostname.as_str()));
     let domains = validate_domains(&mut v, &loaded.domains);
     let (dns_settings, dns_diagnostics) =
@@ -105,6 +112,7 @@ pub fn validate(file: &SourceFile, loaded: LoadedSpec) -> (Option<Spec>, Vec<Dia
             .clone(),
         dns: dns_settings.expect("no error means DNS settings").1,
         acme,
+        dovecot: dovecot.expect("no error means Dovecot settings"),
         domains: domains.0,
     };
     (Some(spec), diagnostics)
@@ -298,7 +306,9 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
         ),
         None => Some("unix:private/dovecot-lmtp".to_owned()),
     };
+    let dovecot_enabled = loaded.dovecot.enabled.as_ref().is_some_and(|e| *e.get_ref());
     if delivery == Delivery::Virtual
+        && !dovecot_enabled
         && let Some(dest) = &raw.lmtp_destination
     {
         v.warning_at(
@@ -416,6 +426,116 @@ fn validate_tls(v: &mut Validator, loaded: &LoadedSpec, hostname: Option<&str>) 
         cert_file: cert_file?,
         key_file: key_file?,
     })
+}
+
+/// `[dovecot]`.
+fn validate_dovecot(v: &mut Validator, file: &SourceFile, loaded: &LoadedSpec) -> Option<DovecotSettings> {
+    let top = At { base: 0 };
+    let raw = &loaded.dovecot;
+    let config_dir = match &raw.config_dir {
+        Some(dir) => v
+            .check_at(top.of(dir), "dovecot.config_dir", dir.get_ref(), "an absolute directory such as `/etc/dovecot`", names::absolute_path)
+            .map(PathBuf::from),
+        None => Some(PathBuf::from("/etc/dovecot")),
+    };
+    let spec_dir = file.path.parent().unwrap_or(std::path::Path::new(""));
+    let passwords_file = match &raw.passwords_file {
+        Some(path) => v
+            .check_at(top.of(path), "dovecot.passwords_file", path.get_ref(), "a file path, absolute or relative to the spec file", |s| {
+                if s.is_empty() {
+                    return Err("is empty".into());
+                }
+                names::main_cf_value(s)?;
+                Ok(spec_dir.join(s))
+            })
+            .map(Some),
+        None => Some(None),
+    };
+    let postfix_queue_dir = match &raw.postfix_queue_dir {
+        Some(dir) => v.check_at(
+            top.of(dir),
+            "dovecot.postfix_queue_dir",
+            dir.get_ref(),
+            "Postfix's `queue_directory`, such as `/var/spool/postfix`",
+            names::absolute_path,
+        ),
+        None => Some("/var/spool/postfix".to_owned()),
+    };
+    Some(DovecotSettings {
+        enabled: raw.enabled.as_ref().is_some_and(|e| *e.get_ref()),
+        config_dir: config_dir?,
+        passwords_file: passwords_file?,
+        postfix_queue_dir: postfix_queue_dir?,
+    })
+}
+
+/// With Dovecot, mail is delivered over LMTP to the socket Dovecot renders;
+/// `delivery = "virtual"` would bypass it.
+fn check_dovecot_delivery(v: &mut Validator, loaded: &LoadedSpec, dovecot: &DovecotSettings, postfix: &mut PostfixSettings) {
+    if !dovecot.enabled {
+        return;
+    }
+    let top = At { base: 0 };
+    match &loaded.postfix.delivery {
+        Some(d) if *d.get_ref() == Delivery::Virtual => {
+            v.error_at(
+                top.of(d),
+                "dovecot-delivery",
+                "postfix.delivery",
+                "`delivery = \"virtual\"` bypasses Dovecot, which is enabled and owns the mailboxes".into(),
+            )
+            .help = Some("remove `delivery` (Dovecot implies \"lmtp\"), or disable `[dovecot]`".into());
+        }
+        _ => postfix.delivery = Delivery::Lmtp,
+    }
+    if let Some(dest) = &loaded.postfix.lmtp_destination
+        && dest.get_ref().starts_with("inet:")
+    {
+        v.error_at(top.of(dest), "dovecot-delivery", "postfix.lmtp_destination", "Dovecot's LMTP listener is a unix socket, but `lmtp_destination` is `inet:`".into())
+            .help = Some("remove `lmtp_destination` (default `unix:private/dovecot-lmtp`), or name a `unix:` socket".into());
+    }
+}
+
+/// Submission needs Dovecot for SASL, and IMAP/POP3 are Dovecot; IMAPS and
+/// POP3S need a certificate someone maintains: explicit `[tls]` paths, or
+/// `[acme]` so that `mailctl cert` obtains the default one. (Whether the
+/// file exists is a run-time question, not the spec's: Dovecot refuses to
+/// start without it, and `mailctl lint` reports Postfix's missing TLS files.)
+fn check_dovecot_services(v: &mut Validator, loaded: &LoadedSpec, dovecot: &DovecotSettings, server: &Server) {
+    let raw = loaded.server.get_ref();
+    let span_of = |service: Service| -> Range<usize> {
+        raw.services
+            .as_ref()
+            .and_then(|list| {
+                list.get_ref()
+                    .iter()
+                    .find(|s| *s.get_ref() == service)
+                    .map(|s| if s.span().is_empty() { list.span() } else { s.span() })
+            })
+            .unwrap_or_else(|| loaded.server.span())
+    };
+    for service in [Service::Submission, Service::Submissions, Service::Imaps, Service::Pop3s] {
+        if server.offers(service) && !dovecot.enabled {
+            let what = match service {
+                Service::Imaps | Service::Pop3s => "is served by Dovecot",
+                _ => "needs Dovecot to check logins (SASL)",
+            };
+            v.error_at(span_of(service), "needs-dovecot", "server.services", format!("service `{}` {what}, which is not enabled", service.name()))
+                .help = Some("add `[dovecot]` with `enabled = true`".into());
+        }
+    }
+    let has_certificate = loaded.tls.cert_file.is_some() || loaded.acme.is_some();
+    for service in [Service::Imaps, Service::Pop3s] {
+        if server.offers(service) && !has_certificate {
+            v.error_at(
+                span_of(service),
+                "needs-certificate",
+                "server.services",
+                format!("service `{}` needs a certificate, but nothing provides one", service.name()),
+            )
+            .help = Some("add `[acme]` so that `mailctl cert issue` obtains one, or set `[tls] cert_file` and `key_file`".into());
+        }
+    }
 }
 
 /// `[acme]` (see `spec::acme`), when the spec has one.
@@ -542,8 +662,31 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
             Some(q) => v.check_at(at.of(q), format_args!("{mkey}.quota"), q.get_ref(), "a size such as `2G`", names::size_in_bytes),
             None => None,
         };
+        // Never `check_at`: its message repeats the value, and this one is a
+        // password hash, or worse, a password pasted by mistake.
+        let password_hash = inner.password_hash.as_ref().and_then(|h| {
+            match crate::dovecot::password::check_hash(h.get_ref()) {
+                Ok(hash) => Some(hash),
+                Err(problem) => {
+                    let d = v.error_at(
+                        at.of(h),
+                        "invalid-password-hash",
+                        format_args!("{mkey}.password_hash"),
+                        format!("the password hash of `{local}@{name}` {}", problem.message),
+                    );
+                    d.expected = Some("`{SHA512-CRYPT}$6$...`, `{BLF-CRYPT}$2y$...` or `{ARGON2ID}$argon2id$...`".into());
+                    d.help = problem.help;
+                    if let Some(location) = &mut d.location {
+                        hide_value(location);
+                    }
+                    None
+                }
+            }
+        });
+        let imap = inner.imap.as_ref().is_none_or(|b| *b.get_ref());
+        let pop3 = inner.pop3.as_ref().is_none_or(|b| *b.get_ref());
         locals.insert(local.clone(), span);
-        mailboxes.push(Mailbox { local, quota });
+        mailboxes.push(Mailbox { local, quota, password_hash, imap, pop3 });
     }
 
     let mut aliases = Vec::with_capacity(raw.aliases.0.len());
@@ -643,6 +786,21 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
         },
         spans,
     ))
+}
+
+/// Replace the located value in the quoted source line with `"[hidden]"`:
+/// a password hash, or a password pasted by mistake, is never printed.
+fn hide_value(location: &mut super::diagnostic::Location) {
+    const HIDDEN: &str = "\"[hidden]\"";
+    let start = location.column.saturating_sub(1);
+    let chars: Vec<char> = location.line_text.chars().collect();
+    let end = (start + location.width).min(chars.len());
+    if start <= end {
+        let before: String = chars[..start].iter().collect();
+        let after: String = chars[end..].iter().collect();
+        location.line_text = format!("{before}{HIDDEN}{after}");
+        location.width = HIDDEN.len();
+    }
 }
 
 /// Check each target; returns them with their spans, or `None` when a bad

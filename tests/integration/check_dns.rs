@@ -24,6 +24,9 @@ services = ["smtp", "submissions", "imaps"]
 cert_file = "@CERT@"
 key_file = "/etc/ssl/mail/privkey.pem"
 
+[dovecot]
+enabled = true
+
 [dkim]
 key_dir = "dkim"
 selector = "mail"

@@ -322,6 +322,9 @@ fn render_json_report() {
     assert_eq!(
         written,
         [
+            "[TMP]/dovecot/dovecot.conf",
+            "[TMP]/dovecot/users",
+            "[TMP]/dovecot/passwd",
             "[TMP]/opendkim/KeyTable",
             "[TMP]/opendkim/SigningTable",
             "[TMP]/opendkim/TrustedHosts",
@@ -330,7 +333,8 @@ fn render_json_report() {
             "[TMP]/virtual",
             "[TMP]/vmailbox",
             "[TMP]/vdomains",
-            "[TMP]/aliases"
+            "[TMP]/aliases",
+            "[TMP]/sender_login"
         ]
     );
     assert_eq!(report["applied"]["compiled"].as_array().unwrap().len(), 0);
@@ -392,4 +396,57 @@ fn dkim_signing_and_mta_sts_policies_are_rendered_where_the_spec_says() {
     assert!(!out.join("opendkim").exists());
     assert!(!out.join("mta-sts").exists());
     assert!(!fs::read_to_string(out.join("main.cf")).unwrap().contains("milter"));
+}
+
+#[test]
+fn a_symlinked_target_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    fs::create_dir(&real).unwrap();
+    fs::write(real.join("main.cf"), "# the admin's own\n").unwrap();
+    let out = dir.path().join("postfix");
+    fs::create_dir(&out).unwrap();
+    std::os::unix::fs::symlink(real.join("main.cf"), out.join("main.cf")).unwrap();
+    let spec = spec_file(dir.path(), SMALL);
+
+    let result = render(&spec, &out, &["--no-postmap"]);
+    assert_eq!(result.code, 3, "{}", result.stderr);
+    assert!(result.stderr.contains("is a symbolic link"), "{}", result.stderr);
+    assert!(out.join("main.cf").symlink_metadata().unwrap().file_type().is_symlink());
+    assert_eq!(fs::read_to_string(real.join("main.cf")).unwrap(), "# the admin's own\n");
+    assert_eq!(rendered_files(&out), ["main.cf"], "nothing else was written");
+}
+
+/// The MTA-STS policy, OpenDKIM's tables and Postfix's files are committed
+/// together: a failure in Postfix's directory leaves the others as they were.
+#[test]
+fn a_failure_in_one_directory_leaves_every_directory_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = dir.path().join("www");
+    let text = |mode: &str, mailbox: &str| {
+        format!("{SMALL}\n[domain.mta_sts]\nmode = \"{mode}\"\nweb_root = \"{}\"\n", web.display()).replace("\"bob\"]", &format!("\"bob\", \"{mailbox}\"]"))
+    };
+    let spec = spec_file(dir.path(), &text("testing", "carol"));
+    let postfix = dir.path().join("postfix");
+    let with_config_dir = |t: String| t.replace("[server]", &format!("[postfix]\nconfig_dir = \"{}\"\n\n[server]", postfix.display()));
+    fs::write(&spec, with_config_dir(text("testing", "carol"))).unwrap();
+    let first = run(mailctl().args(["render", "--no-postmap", "--spec"]).arg(&spec));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let policy = fs::read_to_string(web.join(".well-known/mta-sts.txt")).unwrap();
+    assert!(policy.contains("mode: testing"));
+    let before = snapshot_dir(&postfix);
+
+    let bin = dir.path().join("bin");
+    fs::create_dir(&bin).unwrap();
+    fs::write(bin.join("postmap"), "#!/bin/sh\necho 'postmap: fatal: no' >&2\nexit 1\n").unwrap();
+    fs::write(bin.join("postalias"), "#!/bin/sh\nexit 0\n").unwrap();
+    for tool in ["postmap", "postalias"] {
+        fs::set_permissions(bin.join(tool), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    fs::write(&spec, with_config_dir(text("enforce", "dave"))).unwrap();
+    let result = run(mailctl().env("PATH", path).args(["render", "--spec"]).arg(&spec));
+    assert_eq!(result.code, 3, "{}", result.stderr);
+    assert_eq!(fs::read_to_string(web.join(".well-known/mta-sts.txt")).unwrap(), policy, "the policy must not change");
+    assert_eq!(snapshot_dir(&postfix), before);
 }
