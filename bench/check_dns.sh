@@ -9,8 +9,9 @@
 # system-resolver lookups stay on loopback). Installs what it needs (apt,
 # a venv with checkdmarc==6.0.4). Loopback only.
 #
-# Prints: wall (median of RUNS), peak RSS (GNU time, median), queries the
-# server counted (mod-stats, one run), and mailctl's ratios to both.
+# Prints: wall (median of RUNS), user+sys CPU (median; the fairer figure on
+# a machine shared with other builds), peak RSS (GNU time, median), queries
+# the server counted (mod-stats, one run), and mailctl's ratios to both.
 set -euo pipefail
 N=${1:-1000}
 RUNS=${RUNS:-5}
@@ -65,22 +66,24 @@ trap '"$SHARED/dns_down.sh"' EXIT
 queries() { knotc -c "$DNS_RUN/knot.conf" stats mod-stats.server-operation | awk '{s+=$NF} END {print s+0}'; }
 
 # bench NAME CMD...: RUNS runs; median wall and RSS; queries of the first run.
-declare -A WALL RSS QUERIES
+declare -A WALL CPU RSS QUERIES
 bench() {
   local name=$1; shift
-  local walls=() rsss=() q0 q1
+  local walls=() cpus=() rsss=() q0 q1 w r u s
   for i in $(seq "$RUNS"); do
     q0=$(queries)
-    /usr/bin/time -f "%e %M" -o "$WORK/res/$name.time" "$@" >"$WORK/res/$name.out" 2>"$WORK/res/$name.err" || true
+    /usr/bin/time -f "%e %M %U %S" -o "$WORK/res/$name.time" "$@" >"$WORK/res/$name.out" 2>"$WORK/res/$name.err" || true
     q1=$(queries)
     [ "$i" = 1 ] && QUERIES[$name]=$((q1 - q0))
-    read -r w r < <(tail -n 1 "$WORK/res/$name.time")
-    walls+=("$w"); rsss+=("$r")
+    read -r w r u s < <(tail -n 1 "$WORK/res/$name.time")
+    walls+=("$w"); rsss+=("$r"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN {print u + s}')")
   done
   WALL[$name]=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  CPU[$name]=$(printf '%s\n' "${cpus[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   RSS[$name]=$(printf '%s\n' "${rsss[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1024}')
 }
 
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 bench mailctl "$MAILCTL" check-dns --spec "$SPEC" --nameserver 127.0.0.1:5353 --format json -q
 bench checkdmarc "$SHARED/local_resolv.sh" "$WORK/venv/bin/checkdmarc" "$Z/domains.txt" -n 127.0.0.2 -o "$WORK/res/checkdmarc.json"
 bench dnsperf dnsperf -s 127.0.0.1 -p 5353 -d "$Z/queries.txt" -n 1 -q 100 -t 2
@@ -92,9 +95,10 @@ print("mailctl summary:", r["summary"])
 PY
 
 printf '\ncheck-dns, %d domains (median of %d runs; queries as counted by knotd mod-stats)\n' "$N" "$RUNS"
-printf '%-12s %10s %12s %10s %14s\n' tool wall "peak RSS" queries "per domain"
+printf 'load average before: %s\n' "$LOAD"
+printf '%-12s %10s %10s %12s %10s %14s\n' tool wall "user+sys" "peak RSS" queries "per domain"
 for t in mailctl checkdmarc dnsperf; do
-  printf '%-12s %9ss %9s MiB %10s %11.3f ms\n' "$t" "${WALL[$t]}" "${RSS[$t]}" "${QUERIES[$t]}" \
+  printf '%-12s %9ss %9ss %9s MiB %10s %11.3f ms\n' "$t" "${WALL[$t]}" "${CPU[$t]}" "${RSS[$t]}" "${QUERIES[$t]}" \
     "$(awk -v w="${WALL[$t]}" -v n="$N" 'BEGIN {print w * 1000 / n}')"
 done
 awk -v m="${WALL[mailctl]}" -v c="${WALL[checkdmarc]}" -v d="${WALL[dnsperf]}" 'BEGIN {

@@ -28,6 +28,8 @@ perl -MNet::SSLeay -e1 2>/dev/null || missing+=(libnet-ssleay-perl)
 [ -x /usr/lib/dovecot/imap ] || missing+=(dovecot-imapd)
 [ -x /usr/lib/dovecot/pop3 ] || missing+=(dovecot-pop3d)
 [ -x /usr/lib/dovecot/lmtp ] || missing+=(dovecot-lmtpd)
+# dkimpy verifies the DKIM signatures of delivered mail in the mail-flow test.
+/usr/bin/python3 -c 'import dkim' 2>/dev/null || missing+=(python3-dkim)
 
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)

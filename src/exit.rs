@@ -29,7 +29,9 @@ pub fn classify(error: &anyhow::Error) -> Exit {
     for cause in error.chain() {
         if let Some(e) = cause.downcast_ref::<SpecError>() {
             return match e {
-                SpecError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => Exit::Invalid,
+                SpecError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                    Exit::Invalid
+                }
                 SpecError::Read { .. } => Exit::Environment,
                 SpecError::Invalid { .. } => Exit::Invalid,
             };
@@ -38,10 +40,16 @@ pub fn classify(error: &anyhow::Error) -> Exit {
             return match e {
                 RenderError::ReadTemplate { .. } => Exit::Environment,
                 RenderError::Passwords { source } => match source {
-                    crate::dovecot::DovecotError::Passwords(crate::dovecot::password::PasswordsError::Invalid { .. }) => Exit::Invalid,
-                    crate::dovecot::DovecotError::Passwords(crate::dovecot::password::PasswordsError::Io { .. }) => Exit::Environment,
+                    crate::dovecot::DovecotError::Passwords(
+                        crate::dovecot::password::PasswordsError::Invalid { .. },
+                    ) => Exit::Invalid,
+                    crate::dovecot::DovecotError::Passwords(
+                        crate::dovecot::password::PasswordsError::Io { .. },
+                    ) => Exit::Environment,
                 },
-                RenderError::Template { .. } | RenderError::ControlCharacter { .. } => Exit::Invalid,
+                RenderError::Template { .. } | RenderError::ControlCharacter { .. } => {
+                    Exit::Invalid
+                }
             };
         }
         if let Some(e) = cause.downcast_ref::<crate::dkim::DkimError>() {
@@ -60,19 +68,24 @@ pub fn classify(error: &anyhow::Error) -> Exit {
         }
         if let Some(e) = cause.downcast_ref::<crate::postfix::lint::LintError>() {
             return match e {
-                crate::postfix::lint::LintError::NotFound { .. } | crate::postfix::lint::LintError::NotPostfixDir { .. } => {
-                    Exit::Invalid
-                }
+                crate::postfix::lint::LintError::NotFound { .. }
+                | crate::postfix::lint::LintError::NotPostfixDir { .. } => Exit::Invalid,
                 crate::postfix::lint::LintError::Read { .. } => Exit::Environment,
             };
         }
         if let Some(e) = cause.downcast_ref::<crate::acme::AcmeError>() {
-            return if e.is_invalid_input() { Exit::Invalid } else { Exit::Environment };
+            return if e.is_invalid_input() {
+                Exit::Invalid
+            } else {
+                Exit::Environment
+            };
         }
         if cause.downcast_ref::<crate::check::CheckError>().is_some() {
             return Exit::Environment;
         }
-        if cause.downcast_ref::<ApplyError>().is_some() || cause.downcast_ref::<ToolError>().is_some() {
+        if cause.downcast_ref::<ApplyError>().is_some()
+            || cause.downcast_ref::<ToolError>().is_some()
+        {
             return Exit::Environment;
         }
         if cause.downcast_ref::<std::io::Error>().is_some() {

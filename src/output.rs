@@ -31,7 +31,8 @@ impl Output {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stderr().is_terminal()
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && io::stderr().is_terminal()
             }
         };
         Output {
@@ -149,7 +150,13 @@ impl Output {
             let shown: String = at
                 .line_text
                 .chars()
-                .map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c })
+                .map(|c| {
+                    if c.is_control() && c != '\t' {
+                        '\u{fffd}'
+                    } else {
+                        c
+                    }
+                })
                 .collect();
             let _ = writeln!(out, "{} {bar} {shown}", self.paint(Style::Dim, &number));
             let pad: String = at
@@ -189,14 +196,23 @@ impl Output {
                 text.push('\n');
             }
             current = file;
-            let style = if d.is_error() { Style::Error } else { Style::Warning };
+            let style = if d.is_error() {
+                Style::Error
+            } else {
+                Style::Warning
+            };
             let place = d
                 .location
                 .as_ref()
                 .map(|l| format!("{}:{}: ", l.file.display(), l.line))
                 .unwrap_or_default();
             let label = self.paint(style, &format!("{}[{}]", d.severity.name(), d.code));
-            let _ = writeln!(text, "{}{label}: {}", self.paint(Style::Bold, &place), d.message);
+            let _ = writeln!(
+                text,
+                "{}{label}: {}",
+                self.paint(Style::Bold, &place),
+                d.message
+            );
             if let Some(help) = &d.help {
                 let _ = writeln!(text, "  {}: {help}", self.paint(Style::Help, "help"));
             }
@@ -208,7 +224,11 @@ impl Output {
     /// (`✓` pass, `✗` fail, `!` warning, `?` lookup failed), expected and
     /// found under each that did not pass, then the summary. `--quiet` shows
     /// only the checks that did not pass.
-    pub fn check_dns_text(&self, findings: &[crate::check::Finding], summary: &crate::check::Summary) {
+    pub fn check_dns_text(
+        &self,
+        findings: &[crate::check::Finding],
+        summary: &crate::check::Summary,
+    ) {
         use crate::check::Status;
         let mut text = String::new();
         let mut zone: Option<&str> = None;
@@ -243,7 +263,13 @@ impl Output {
                     let _ = writeln!(text, "      {}: {hint}", self.paint(Style::Help, "hint"));
                 }
                 if let Some(at) = &f.spec {
-                    let _ = writeln!(text, "      spec:     {}:{}:{}", at.file.display(), at.line, at.column);
+                    let _ = writeln!(
+                        text,
+                        "      spec:     {}:{}:{}",
+                        at.file.display(),
+                        at.line,
+                        at.column
+                    );
                 }
             }
         }
@@ -253,7 +279,12 @@ impl Output {
         let _ = writeln!(
             text,
             "{} checks: {} passed, {} failed, {} warnings, {} lookups failed ({} queries)",
-            summary.checks, summary.passed, summary.failed, summary.warnings, summary.lookup_failures, summary.queries_sent
+            summary.checks,
+            summary.passed,
+            summary.failed,
+            summary.warnings,
+            summary.lookup_failures,
+            summary.queries_sent
         );
         self.stdout(&text);
     }

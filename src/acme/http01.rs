@@ -130,8 +130,14 @@ impl Webroot {
     pub fn add(&mut self, token: &str, key_authorization: &str) -> Result<(), AcmeError> {
         // The token becomes a file name: RFC 8555 §8.1 makes it base64url,
         // and anything else (`../`) must not choose where root writes.
-        if token.len() < 16 || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return Err(AcmeError::BadToken { token: token.escape_debug().to_string() });
+        if token.len() < 16
+            || !token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(AcmeError::BadToken {
+                token: token.escape_debug().to_string(),
+            });
         }
         let path = self.dir.join(token);
         write_atomic(&path, key_authorization.as_bytes(), 0o644)?;

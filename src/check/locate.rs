@@ -15,9 +15,9 @@ use crate::spec::diagnostic::Location;
 /// Locations by key: `server.hostname`, `dns.caa_issuers`, and per domain
 /// `domain:NAME` (the `name` key) and `domain:NAME.spf` and so on.
 ///
-/// Shared (`Arc`): a large spec has tens of thousands of findings, each
-/// pointing at one of a few thousand locations that carry their line of
-/// text; cloning the location per finding was most of check-dns's memory.
+/// Shared (`Arc`): a large spec has tens of thousands of findings pointing
+/// at a few thousand locations, each with its line of text; a finding holds
+/// a reference rather than its own copy.
 #[derive(Debug, Default, Clone)]
 pub struct SpecLocations {
     at: HashMap<String, Arc<Location>>,
@@ -36,7 +36,10 @@ impl SpecLocations {
                 at.insert(table.to_owned(), Arc::new(file.locate(key.span())));
                 if let DeValue::Table(t) = value.get_ref() {
                     for (k, _) in t {
-                        at.insert(format!("{table}.{}", k.get_ref()), Arc::new(file.locate(k.span())));
+                        at.insert(
+                            format!("{table}.{}", k.get_ref()),
+                            Arc::new(file.locate(k.span())),
+                        );
                     }
                 }
             }
@@ -53,13 +56,19 @@ impl SpecLocations {
                     continue;
                 };
                 let name = name.to_ascii_lowercase();
-                at.insert(format!("domain:{name}"), Arc::new(file.locate(name_key.span())));
+                at.insert(
+                    format!("domain:{name}"),
+                    Arc::new(file.locate(name_key.span())),
+                );
                 for (k, v) in t {
                     let key = format!("domain:{name}.{}", k.get_ref());
                     at.insert(key.clone(), Arc::new(file.locate(k.span())));
                     if let DeValue::Table(sub) = v.get_ref() {
                         for (sk, _) in sub {
-                            at.insert(format!("{key}.{}", sk.get_ref()), Arc::new(file.locate(sk.span())));
+                            at.insert(
+                                format!("{key}.{}", sk.get_ref()),
+                                Arc::new(file.locate(sk.span())),
+                            );
                         }
                     }
                 }

@@ -78,7 +78,7 @@ pub fn run(global: &GlobalArgs, args: &CheckDnsArgs, output: &Output) -> Result<
     bar.message(&format!(
         "{} checks, {} domains",
         plan.len(),
-        set.domains().len()
+        checks::zones(&set).len()
     ));
     let queried = runtime.block_on(async {
         let hickory =

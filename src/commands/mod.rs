@@ -51,7 +51,9 @@ pub fn spec_path(given: Option<&Path>) -> Result<PathBuf> {
             return Ok(PathBuf::from(candidate));
         }
     }
-    bail!("no spec found: there is no ./mailctl.toml or /etc/mailctl/mailctl.toml; pass --spec PATH (or set MAILCTL_SPEC), or create one with `mailctl init`")
+    bail!(
+        "no spec found: there is no ./mailctl.toml or /etc/mailctl/mailctl.toml; pass --spec PATH (or set MAILCTL_SPEC), or create one with `mailctl init`"
+    )
 }
 
 /// Times the phases of a command for `--verbose`.
@@ -62,13 +64,18 @@ pub struct Timer<'a> {
 
 impl<'a> Timer<'a> {
     pub fn new(output: &'a Output) -> Self {
-        Timer { output, last: Instant::now() }
+        Timer {
+            output,
+            last: Instant::now(),
+        }
     }
 
     pub fn lap(&mut self, what: &str) {
         let now = Instant::now();
-        self.output
-            .verbose(&format!("{what}: {:.1} ms", (now - self.last).as_secs_f64() * 1000.0));
+        self.output.verbose(&format!(
+            "{what}: {:.1} ms",
+            (now - self.last).as_secs_f64() * 1000.0
+        ));
         self.last = now;
     }
 }
@@ -81,7 +88,7 @@ pub fn load_spec(path: &Path, output: &Output, timer: &mut Timer) -> Result<crat
         timer.lap("read spec");
         let parsed = crate::spec::parse(&file)?;
         timer.lap("parse spec");
-        let checked = crate::spec::check(&file, parsed);
+        let checked = crate::spec::check(&file, &parsed);
         timer.lap("validate spec");
         checked
     };

@@ -1,4 +1,4 @@
-//! `mailctl render`: write the Postfix files (and OpenDKIM's tables and the
+//! `mailctl render`: write the Postfix files (and `OpenDKIM`'s tables and the
 //! MTA-STS policies the spec asks for), or show what would change.
 
 use std::collections::BTreeMap;
@@ -40,10 +40,11 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
     // Phases of a large spec: render, compare with disk, write and postmap.
     let progress = output.progress(3, "render", args.format == ReportFormat::Json);
     progress.message("rendering the files");
-    let files = crate::render::render(&spec, args.templates.as_deref()).context("nothing was written")?;
+    let files =
+        crate::render::render(&spec, args.templates.as_deref()).context("nothing was written")?;
     timer.lap("render");
     progress.advance(1);
-    progress.suspend(|| warn_about_missing_keys(&spec, output));
+    progress.suspend(|| warn_about_missing_keys(&spec, *output));
     progress.message("comparing with the files on disk");
     // One plan per directory, committed together; Postfix's last.
     let mut groups: BTreeMap<Target, Vec<RenderedFile>> = BTreeMap::new();
@@ -52,13 +53,22 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
     }
     let mut plans = Vec::with_capacity(groups.len());
     for (target, files) in groups.into_iter().rev() {
-        plans.push((target.clone(), apply::plan(&target.dir(&spec, args.out.as_deref()), files)?));
+        plans.push((
+            target.clone(),
+            apply::plan(&target.dir(&spec, args.out.as_deref()), files)?,
+        ));
     }
     timer.lap("compare with disk");
     progress.advance(1);
     let changed = plans.iter().any(|(_, plan)| plan.has_changes());
 
-    let mode = if args.diff { "diff" } else if args.check { "check" } else { "write" };
+    let mode = if args.diff {
+        "diff"
+    } else if args.check {
+        "check"
+    } else {
+        "write"
+    };
     let mut applied: Option<apply::ApplyReport> = None;
     let mut reloaded = false;
     if args.diff {
@@ -69,7 +79,11 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
         }
     } else if !args.check {
         progress.message("writing the files and compiling the lookup tables");
-        let tools = if args.no_postmap { None } else { PostfixTools::find() };
+        let tools = if args.no_postmap {
+            None
+        } else {
+            PostfixTools::find()
+        };
         if tools.is_none() && !args.no_postmap {
             progress.suspend(|| output.warning("postmap not found: the lookup tables were written but not compiled; install Postfix or run postmap yourself"));
         }
@@ -77,16 +91,31 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
         // one directory leaves every directory as it was.
         let mut staged = Vec::with_capacity(plans.len());
         for (target, plan) in &plans {
-            let postfix = if *target == Target::Postfix { tools.as_ref() } else { None };
-            staged.push(apply::stage(plan, ApplyOptions { map_type: spec.postfix.map_type, postfix })?);
+            let postfix = if *target == Target::Postfix {
+                tools.as_ref()
+            } else {
+                None
+            };
+            staged.push(apply::stage(
+                plan,
+                ApplyOptions {
+                    map_type: spec.postfix.map_type,
+                    postfix,
+                },
+            )?);
         }
         let report = apply::commit(staged)?;
         timer.lap("write and postmap");
         progress.finish();
-        let postfix_changed = plans.iter().any(|(t, plan)| *t == Target::Postfix && plan.has_changes());
+        let postfix_changed = plans
+            .iter()
+            .any(|(t, plan)| *t == Target::Postfix && plan.has_changes());
         if args.reload && postfix_changed {
-            let tools = PostfixTools::find().ok_or(crate::postfix::tools::ToolError::Missing { program: "postmap" })?;
-            tools.reload(&dir).context("the new files are in place, but Postfix did not reload")?;
+            let tools = PostfixTools::find()
+                .ok_or(crate::postfix::tools::ToolError::Missing { program: "postmap" })?;
+            tools
+                .reload(&dir)
+                .context("the new files are in place, but Postfix did not reload")?;
             reloaded = true;
         }
         applied = Some(report);
@@ -96,7 +125,11 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
     let files: Vec<FileReport> = plans
         .iter()
         .flat_map(|(_, plan)| &plan.files)
-        .map(|f| FileReport { name: f.file.name, path: f.path.display().to_string(), change: f.change })
+        .map(|f| FileReport {
+            name: f.file.name,
+            path: f.path.display().to_string(),
+            change: f.change,
+        })
         .collect();
     match args.format {
         ReportFormat::Json => output.json(&Report {
@@ -121,7 +154,10 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
             if let Some(report) = &applied
                 && !report.compiled.is_empty()
             {
-                output.status(&format!("compiled the lookup tables {}", report.compiled.join(", ")));
+                output.status(&format!(
+                    "compiled the lookup tables {}",
+                    report.compiled.join(", ")
+                ));
             }
             if !changed {
                 output.status(&format!("{} is up to date", dir.display()));
@@ -131,14 +167,21 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
             }
         }
     }
-    Ok(if args.check && changed { Exit::Problems } else { Exit::Success })
+    Ok(if args.check && changed {
+        Exit::Problems
+    } else {
+        Exit::Success
+    })
 }
 
-/// OpenDKIM cannot sign for a domain whose key does not exist yet. One line
+/// `OpenDKIM` cannot sign for a domain whose key does not exist yet. One line
 /// per domain for a few, a count for many.
-fn warn_about_missing_keys(spec: &crate::spec::Spec, output: &Output) {
+fn warn_about_missing_keys(spec: &crate::spec::Spec, output: Output) {
     let keys = crate::dkim::keys(spec);
-    let missing: Vec<_> = keys.iter().filter(|k| k.signing && !k.path.exists()).collect();
+    let missing: Vec<_> = keys
+        .iter()
+        .filter(|k| k.signing && !k.path.exists())
+        .collect();
     match missing.as_slice() {
         [] => {}
         few @ [_, ..] if few.len() <= 3 => {

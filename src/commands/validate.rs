@@ -35,6 +35,17 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs, output: &Output) -> Result<
             let mut diagnostics = loaded.warnings;
             diagnostics.extend(crate::postfix::lint::lint_rendered(&rendered));
             timer.lap("lint rendered files");
+            // Dovecot's own parser judges dovecot.conf, when it is installed.
+            if let Some(conf) = files
+                .iter()
+                .find(|f| f.target == crate::render::Target::Dovecot && f.name == "dovecot.conf")
+            {
+                match crate::dovecot::doveconf_check(&conf.contents) {
+                    Some(problems) => diagnostics.extend(problems),
+                    None => output.verbose("doveconf is not installed: the rendered dovecot.conf was not checked by Dovecot"),
+                }
+                timer.lap("doveconf");
+            }
             diagnostics
         }
         Err(SpecError::Invalid { diagnostics, .. }) => diagnostics,
@@ -72,5 +83,9 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs, output: &Output) -> Result<
             }
         }
     }
-    Ok(if errors == 0 { Exit::Success } else { Exit::Problems })
+    Ok(if errors == 0 {
+        Exit::Success
+    } else {
+        Exit::Problems
+    })
 }

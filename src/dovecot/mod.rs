@@ -188,3 +188,53 @@ pub fn deny_list(
     }
     out.into_bytes()
 }
+
+/// Dovecot's own verdict on a rendered `dovecot.conf`: `doveconf -n -c FILE`
+/// must exit 0 and say nothing on stderr. `None` when `doveconf` is not
+/// installed (the check is skipped); otherwise the problems found, as
+/// diagnostics on `dovecot.conf`.
+pub fn doveconf_check(conf: &[u8]) -> Option<Vec<crate::spec::Diagnostic>> {
+    use crate::spec::Diagnostic;
+    let doveconf = crate::postfix::tools::find_program("doveconf")?;
+    let dir = std::env::temp_dir().join(format!("mailctl-doveconf-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let file = dir.join("dovecot.conf");
+    let checked = (|| {
+        std::fs::create_dir(&dir)?;
+        std::fs::write(&file, conf)?;
+        std::process::Command::new(&doveconf)
+            .arg("-n")
+            .arg("-c")
+            .arg(&file)
+            .output()
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    let problems = match checked {
+        Err(e) => vec![Diagnostic::warning(
+            "doveconf",
+            format!("could not run doveconf on the rendered dovecot.conf: {e}"),
+        )],
+        Ok(out) => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let mut problems: Vec<Diagnostic> = stderr
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|line| {
+                    let line = line.replace(&file.display().to_string(), "dovecot.conf");
+                    Diagnostic::error(
+                        "doveconf",
+                        format!("rendered dovecot.conf: doveconf says: {}", line.trim()),
+                    )
+                })
+                .collect();
+            if !out.status.success() && problems.is_empty() {
+                problems.push(Diagnostic::error(
+                    "doveconf",
+                    format!("rendered dovecot.conf: doveconf -n exited {}", out.status),
+                ));
+            }
+            problems
+        }
+    };
+    Some(problems)
+}

@@ -49,7 +49,13 @@ impl PostfixTools {
     /// `postalias` for aliases(5) files). They only warn (and exit 0) about
     /// lines they skip, so any warning from a table mailctl rendered is a
     /// failure.
-    pub fn compile(&self, compile: Compile, config_dir: &Path, map_type: MapType, source: &Path) -> Result<(), ToolError> {
+    pub fn compile(
+        &self,
+        compile: Compile,
+        config_dir: &Path,
+        map_type: MapType,
+        source: &Path,
+    ) -> Result<(), ToolError> {
         let table = format!("{}:{}", map_type.name(), source.display());
         let (program, name) = match compile {
             Compile::Postmap => (&self.postmap, "postmap"),
@@ -62,10 +68,16 @@ impl PostfixTools {
 
     /// `postfix -c DIR reload`.
     pub fn reload(&self, config_dir: &Path) -> Result<(), ToolError> {
-        let program = self.postfix.as_ref().ok_or(ToolError::Missing { program: "postfix" })?;
+        let program = self
+            .postfix
+            .as_ref()
+            .ok_or(ToolError::Missing { program: "postfix" })?;
         let mut command = Command::new(program);
         command.arg("-c").arg(config_dir).arg("reload");
-        run(&mut command, &format!("postfix -c {} reload", config_dir.display()))
+        run(
+            &mut command,
+            &format!("postfix -c {} reload", config_dir.display()),
+        )
     }
 }
 
@@ -81,11 +93,15 @@ fn run(command: &mut Command, shown: &str) -> Result<(), ToolError> {
     Err(ToolError::Failed {
         command: shown.to_owned(),
         status: output.status.to_string(),
-        stderr: if stderr.is_empty() { "no message".to_owned() } else { stderr },
+        stderr: if stderr.is_empty() {
+            "no message".to_owned()
+        } else {
+            stderr
+        },
     })
 }
 
-fn find_program(name: &str) -> Option<PathBuf> {
+pub(crate) fn find_program(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/bin")])

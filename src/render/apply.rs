@@ -75,7 +75,11 @@ pub enum ApplyError {
 
 fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> ApplyError {
     let path = path.to_path_buf();
-    move |source| ApplyError::Io { action, path, source }
+    move |source| ApplyError::Io {
+        action,
+        path,
+        source,
+    }
 }
 
 /// Compare each rendered file with the file of the same name in `dir`.
@@ -85,13 +89,19 @@ pub fn plan(dir: &Path, files: Vec<RenderedFile>) -> Result<Plan, ApplyError> {
         let path = dir.join(file.name);
         // Replacing a link by a file would silently cut it; following it
         // would write outside the directory the user named.
-        if path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+        if path
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
             return Err(ApplyError::Symlink { path });
         }
         let (current, current_meta) = match fs::read(&path) {
             Ok(bytes) => {
                 let meta = fs::metadata(&path).map_err(io_error("read", &path))?;
-                (Some(bytes), Some((meta.mode() & 0o7777, meta.uid(), meta.gid())))
+                (
+                    Some(bytes),
+                    Some((meta.mode() & 0o7777, meta.uid(), meta.gid())),
+                )
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => (None, None),
             Err(e) => return Err(io_error("read", &path)(e)),
@@ -101,9 +111,18 @@ pub fn plan(dir: &Path, files: Vec<RenderedFile>) -> Result<Plan, ApplyError> {
             Some(bytes) if *bytes == file.contents => Change::Unchanged,
             Some(_) => Change::Updated,
         };
-        planned.push(PlannedFile { file, path, change, current, current_meta });
+        planned.push(PlannedFile {
+            file,
+            path,
+            change,
+            current,
+            current_meta,
+        });
     }
-    Ok(Plan { dir: dir.to_path_buf(), files: planned })
+    Ok(Plan {
+        dir: dir.to_path_buf(),
+        files: planned,
+    })
 }
 
 impl Plan {
@@ -187,8 +206,17 @@ pub fn stage(plan: &Plan, options: ApplyOptions) -> Result<Staged, ApplyError> {
 
     let mut moves: Vec<Move> = Vec::new();
     for planned in plan.files.iter().filter(|f| f.change != Change::Unchanged) {
-        let staged = stage.write(&planned.file.contents, planned.file.name, planned.current_meta, planned.file.secret_group)?;
-        moves.push(Move { staged, target: planned.path.clone(), name: planned.file.name.to_owned() });
+        let staged = stage.write(
+            &planned.file.contents,
+            planned.file.name,
+            planned.current_meta,
+            planned.file.secret_group,
+        )?;
+        moves.push(Move {
+            staged,
+            target: planned.path.clone(),
+            name: planned.file.name.to_owned(),
+        });
         report.written.push(planned.path.display().to_string());
     }
 
@@ -197,7 +225,10 @@ pub fn stage(plan: &Plan, options: ApplyOptions) -> Result<Staged, ApplyError> {
         // Postfix tools wait for a main.cf or source file written in the last
         // second to settle (they guard against half-written files). Ours are
         // complete and synced, so they are dated back instead.
-        if !plan.files.iter().any(|f| f.file.name == "main.cf" && f.change != Change::Unchanged)
+        if !plan
+            .files
+            .iter()
+            .any(|f| f.file.name == "main.cf" && f.change != Change::Unchanged)
             && let Some(main_cf) = plan.files.iter().find(|f| f.file.name == "main.cf")
         {
             stage.write(&main_cf.file.contents, "main.cf", None, None)?;
@@ -206,29 +237,47 @@ pub fn stage(plan: &Plan, options: ApplyOptions) -> Result<Staged, ApplyError> {
         for planned in plan.files.iter().filter(|f| f.file.compile.is_some()) {
             let compile = planned.file.compile.expect("filtered on compile");
             let db_name = format!("{}{}", planned.file.name, options.map_type.db_suffix());
-            let stale = planned.change != Change::Unchanged || db_is_stale(&planned.path, &plan.dir.join(&db_name));
+            let stale = planned.change != Change::Unchanged
+                || db_is_stale(&planned.path, &plan.dir.join(&db_name));
             if !stale {
                 continue;
             }
             let source = if planned.change == Change::Unchanged {
-                stage.write(&planned.file.contents, planned.file.name, planned.current_meta, None)?
+                stage.write(
+                    &planned.file.contents,
+                    planned.file.name,
+                    planned.current_meta,
+                    None,
+                )?
             } else {
                 stage.dir.join(planned.file.name)
             };
             backdate(&source)?;
             tools
                 .compile(compile, &stage.dir, options.map_type, &source)
-                .map_err(|source| ApplyError::Postmap { dir: plan.dir.clone(), source })?;
+                .map_err(|source| ApplyError::Postmap {
+                    dir: plan.dir.clone(),
+                    source,
+                })?;
             let db = stage.dir.join(&db_name);
             if let Some((mode, uid, gid)) = planned.current_meta {
                 set_meta(&db, mode & !0o002, uid, gid)?;
             }
-            moves.push(Move { staged: db, target: plan.dir.join(&db_name), name: db_name });
+            moves.push(Move {
+                staged: db,
+                target: plan.dir.join(&db_name),
+                name: db_name,
+            });
             report.compiled.push(planned.file.name.to_owned());
         }
     }
 
-    Ok(Staged { stage, dir: plan.dir.clone(), moves, report })
+    Ok(Staged {
+        stage,
+        dir: plan.dir.clone(),
+        moves,
+        report,
+    })
 }
 
 /// Rename every staged file of every plan into place, backing up what each
@@ -270,10 +319,13 @@ fn backdate(path: &Path) -> Result<(), ApplyError> {
 }
 
 fn set_meta(path: &Path, mode: u32, uid: u32, gid: u32) -> Result<(), ApplyError> {
-    fs::set_permissions(path, Permissions::from_mode(mode)).map_err(io_error("set the mode of", path))?;
+    fs::set_permissions(path, Permissions::from_mode(mode))
+        .map_err(io_error("set the mode of", path))?;
     // Only root can give a file away; anyone else keeps their own files.
     match std::os::unix::fs::chown(path, Some(uid), Some(gid)) {
-        Err(e) if e.kind() != io::ErrorKind::PermissionDenied => Err(io_error("set the owner of", path)(e)),
+        Err(e) if e.kind() != io::ErrorKind::PermissionDenied => {
+            Err(io_error("set the owner of", path)(e))
+        }
         _ => Ok(()),
     }
 }
@@ -289,19 +341,29 @@ fn commit_plan(plan: &Staged, done: &mut Vec<Done>) -> Result<(), ApplyError> {
     if !plan.moves.is_empty() {
         fs::create_dir_all(&backup_dir).map_err(io_error("create directory", &backup_dir))?;
     }
-    for Move { staged, target, name } in &plan.moves {
+    for Move {
+        staged,
+        target,
+        name,
+    } in &plan.moves
+    {
         let backup = backup_dir.join(name);
         // `plan` refused links and directories, so anything here is a file.
         let had_file = target.symlink_metadata().is_ok();
         if had_file {
             match fs::remove_file(&backup) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_error("replace backup", &backup)(e)),
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(io_error("replace backup", &backup)(e));
+                }
                 _ => {}
             }
             fs::hard_link(target, &backup).map_err(io_error("back up", target))?;
         }
         fs::rename(staged, target).map_err(io_error("write", target))?;
-        done.push(Done { target: target.clone(), backup: had_file.then_some(backup) });
+        done.push(Done {
+            target: target.clone(),
+            backup: had_file.then_some(backup),
+        });
     }
     Ok(())
 }
@@ -346,17 +408,28 @@ impl Stage {
         // A stage left behind by a killed run of this same pid is stale.
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir(&dir).map_err(io_error("create directory", &dir))?;
-        fs::set_permissions(&dir, Permissions::from_mode(0o700)).map_err(io_error("set the mode of", &dir))?;
+        fs::set_permissions(&dir, Permissions::from_mode(0o700))
+            .map_err(io_error("set the mode of", &dir))?;
         Ok(Stage { dir })
     }
 
     /// Write, set mode and owner, fsync; returns the staged path. A secret
     /// is created 0600 before its first byte is written.
-    fn write(&self, contents: &[u8], name: &str, meta: Option<(u32, u32, u32)>, secret_group: Option<&str>) -> Result<PathBuf, ApplyError> {
+    fn write(
+        &self,
+        contents: &[u8],
+        name: &str,
+        meta: Option<(u32, u32, u32)>,
+        secret_group: Option<&str>,
+    ) -> Result<PathBuf, ApplyError> {
         use std::os::unix::fs::OpenOptionsExt;
         let path = self.dir.join(name);
         let _ = fs::remove_file(&path);
-        let create_mode = if secret_group.is_some() { 0o600 } else { NEW_FILE_MODE };
+        let create_mode = if secret_group.is_some() {
+            0o600
+        } else {
+            NEW_FILE_MODE
+        };
         let mut file = File::options()
             .write(true)
             .create_new(true)
@@ -367,7 +440,8 @@ impl Stage {
         match (meta, secret_group) {
             (Some((mode, uid, gid)), None) => set_meta(&path, mode & !0o002, uid, gid)?,
             (Some((mode, uid, gid)), Some(_)) => set_meta(&path, mode & !0o007, uid, gid)?,
-            (None, None) => fs::set_permissions(&path, Permissions::from_mode(NEW_FILE_MODE)).map_err(io_error("set the mode of", &path))?,
+            (None, None) => fs::set_permissions(&path, Permissions::from_mode(NEW_FILE_MODE))
+                .map_err(io_error("set the mode of", &path))?,
             (None, Some(group)) => {
                 // Readable by the group only when the file really is that
                 // group's; otherwise it stays 0600.
@@ -375,7 +449,8 @@ impl Stage {
                     Some(gid) if std::os::unix::fs::chown(&path, None, Some(gid)).is_ok() => 0o640,
                     _ => 0o600,
                 };
-                fs::set_permissions(&path, Permissions::from_mode(mode)).map_err(io_error("set the mode of", &path))?;
+                fs::set_permissions(&path, Permissions::from_mode(mode))
+                    .map_err(io_error("set the mode of", &path))?;
             }
         }
         file.sync_all().map_err(io_error("sync", &path))?;
@@ -388,7 +463,9 @@ fn group_id(name: &str) -> Option<u32> {
     let groups = fs::read_to_string("/etc/group").ok()?;
     groups.lines().find_map(|line| {
         let mut fields = line.split(':');
-        (fields.next() == Some(name)).then(|| fields.nth(1)?.parse().ok()).flatten()
+        (fields.next() == Some(name))
+            .then(|| fields.nth(1)?.parse().ok())
+            .flatten()
     })
 }
 

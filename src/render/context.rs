@@ -42,7 +42,7 @@ pub struct MainCf<'a> {
     pub mailbox_uid: u32,
     pub mailbox_gid: u32,
     pub extra: &'a BTreeMap<String, String>,
-    /// The OpenDKIM milter parameters, when any domain signs with DKIM.
+    /// The `OpenDKIM` milter parameters, when any domain signs with DKIM.
     pub milters: Vec<(&'static str, String)>,
     pub local_relay: bool,
     /// Dovecot is enabled: submission senders are checked against
@@ -57,11 +57,18 @@ impl<'a> MainCf<'a> {
         MainCf {
             header,
             hostname,
-            mydomain: hostname.split_once('.').map_or(hostname, |(_, parent)| parent),
+            mydomain: hostname
+                .split_once('.')
+                .map_or(hostname, |(_, parent)| parent),
             compatibility_level: &postfix.compatibility_level,
-            inet_protocols: if spec.server.ipv6.is_empty() { "ipv4" } else { "all" },
+            inet_protocols: if spec.server.ipv6.is_empty() {
+                "ipv4"
+            } else {
+                "all"
+            },
             relayhost: postfix.relayhost.as_deref(),
-            sasl: spec.server.offers(Service::Submission) || spec.server.offers(Service::Submissions),
+            sasl: spec.server.offers(Service::Submission)
+                || spec.server.offers(Service::Submissions),
             message_size_limit: postfix.message_size_limit,
             tls_cert_file: &spec.tls.cert_file,
             tls_key_file: &spec.tls.key_file,

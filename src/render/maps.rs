@@ -78,7 +78,11 @@ pub fn virtual_aliases(spec: &Spec, header: &str) -> Vec<u8> {
         }
         if !domain.catch_all.is_empty() {
             for mailbox in &domain.mailboxes {
-                entry(&mut out, &[&mailbox.local, "@", name], &[&mailbox.local, "@", name]);
+                entry(
+                    &mut out,
+                    &[&mailbox.local, "@", name],
+                    &[&mailbox.local, "@", name],
+                );
             }
             targets(&mut out, &["@", name], &domain.catch_all);
         }
@@ -118,7 +122,11 @@ pub fn virtual_mailboxes(spec: &Spec, header: &str) -> Vec<u8> {
         }
         let _ = writeln!(out, "\n# {name}");
         for mailbox in &domain.mailboxes {
-            entry(&mut out, &[&mailbox.local, "@", name], &[name, "/", &mailbox.local, "/"]);
+            entry(
+                &mut out,
+                &[&mailbox.local, "@", name],
+                &[name, "/", &mailbox.local, "/"],
+            );
         }
     }
     out
@@ -166,7 +174,11 @@ pub fn sender_logins(spec: &Spec, header: &str) -> Vec<u8> {
             primary.insert(alias_domain, domain);
         }
     }
-    let mut out = start(header, "smtpd_sender_login_maps: sender address -> the SASL logins that may use it", spec.domains.len() * 64);
+    let mut out = start(
+        header,
+        "smtpd_sender_login_maps: sender address -> the SASL logins that may use it",
+        spec.domains.len() * 64,
+    );
     for domain in &spec.domains {
         let name = domain.name.as_str();
         let _ = writeln!(out, "\n# {name}");
@@ -178,7 +190,12 @@ pub fn sender_logins(spec: &Spec, header: &str) -> Vec<u8> {
             .collect();
         for local in locals {
             let mut logins = BTreeSet::new();
-            owners(&primary, &format!("{local}@{name}"), &mut BTreeSet::new(), &mut logins);
+            owners(
+                &primary,
+                &format!("{local}@{name}"),
+                &mut BTreeSet::new(),
+                &mut logins,
+            );
             if logins.is_empty() {
                 continue;
             }
@@ -199,8 +216,12 @@ fn owners(
     seen: &mut std::collections::BTreeSet<String>,
     out: &mut std::collections::BTreeSet<String>,
 ) {
-    let Some((local, domain)) = address.rsplit_once('@') else { return };
-    let Some(domain) = primary.get(domain) else { return };
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return;
+    };
+    let Some(domain) = primary.get(domain) else {
+        return;
+    };
     let canonical = format!("{local}@{}", domain.name);
     if !seen.insert(canonical.clone()) {
         return;

@@ -20,7 +20,10 @@ use crate::spec::Spec;
 pub const TEMPLATES: [(&str, &str); 3] = [
     ("main.cf.j2", include_str!("../../templates/main.cf.j2")),
     ("master.cf.j2", include_str!("../../templates/master.cf.j2")),
-    ("dovecot/dovecot.conf.j2", include_str!("../../templates/dovecot/dovecot.conf.j2")),
+    (
+        "dovecot/dovecot.conf.j2",
+        include_str!("../../templates/dovecot/dovecot.conf.j2"),
+    ),
 ];
 
 /// Every `main.cf` parameter the embedded template sets. `[postfix.extra]`
@@ -99,7 +102,7 @@ pub enum Compile {
 pub enum Target {
     /// Postfix's configuration directory (`postfix.config_dir`).
     Postfix,
-    /// OpenDKIM's tables (`dkim.opendkim_dir`).
+    /// `OpenDKIM`'s tables (`dkim.opendkim_dir`).
     OpenDkim,
     /// Dovecot's configuration and user databases (`dovecot.config_dir`).
     Dovecot,
@@ -119,7 +122,9 @@ impl Target {
             (Target::OpenDkim, None) => spec.dkim.opendkim_dir.clone(),
             (Target::Dovecot, Some(out)) => out.join("dovecot"),
             (Target::Dovecot, None) => spec.dovecot.config_dir.clone(),
-            (Target::MtaSts { domain }, Some(out)) => out.join("mta-sts").join(domain).join(".well-known"),
+            (Target::MtaSts { domain }, Some(out)) => {
+                out.join("mta-sts").join(domain).join(".well-known")
+            }
             (Target::MtaSts { domain }, None) => spec
                 .domains
                 .iter()
@@ -161,7 +166,9 @@ pub enum RenderError {
         #[source]
         source: minijinja::Error,
     },
-    #[error("template `{name}` produced a control character on line {line}; rendered files must be plain text")]
+    #[error(
+        "template `{name}` produced a control character on line {line}; rendered files must be plain text"
+    )]
     ControlCharacter { name: String, line: usize },
     #[error("cannot read the mailbox passwords")]
     Passwords {
@@ -175,25 +182,51 @@ pub enum RenderError {
 pub fn render(spec: &Spec, template_dir: Option<&Path>) -> Result<Vec<RenderedFile>, RenderError> {
     let env = environment(template_dir)?;
     let header = context::header(spec);
-    let main_cf = render_template(&env, "main.cf.j2", Value::from(Serde(context::MainCf::new(spec, &header))))?;
-    let master_cf = render_template(&env, "master.cf.j2", Value::from(Serde(context::MasterCf::new(spec, &header))))?;
+    let main_cf = render_template(
+        &env,
+        "main.cf.j2",
+        Value::from(Serde(context::MainCf::new(spec, &header))),
+    )?;
+    let master_cf = render_template(
+        &env,
+        "master.cf.j2",
+        Value::from(Serde(context::MasterCf::new(spec, &header))),
+    )?;
     let (virtual_map, vmailbox, vdomains) = std::thread::scope(|scope| {
         let aliases = scope.spawn(|| maps::virtual_aliases(spec, &header));
         let mailboxes = maps::virtual_mailboxes(spec, &header);
         let domains = maps::virtual_domains(spec, &header);
-        (aliases.join().expect("alias map thread panicked"), mailboxes, domains)
+        (
+            aliases.join().expect("alias map thread panicked"),
+            mailboxes,
+            domains,
+        )
     });
-    let postfix = |name, contents, compile| RenderedFile { target: Target::Postfix, name, contents, compile, secret_group: None };
+    let postfix = |name, contents, compile| RenderedFile {
+        target: Target::Postfix,
+        name,
+        contents,
+        compile,
+        secret_group: None,
+    };
     let mut files = vec![
         postfix("main.cf", main_cf, None),
         postfix("master.cf", master_cf, None),
         postfix("virtual", virtual_map, Some(Compile::Postmap)),
         postfix("vmailbox", vmailbox, Some(Compile::Postmap)),
         postfix("vdomains", vdomains, Some(Compile::Postmap)),
-        postfix("aliases", maps::local_aliases(&header), Some(Compile::Postalias)),
+        postfix(
+            "aliases",
+            maps::local_aliases(&header),
+            Some(Compile::Postalias),
+        ),
     ];
     if spec.dovecot.enabled {
-        files.push(postfix("sender_login", maps::sender_logins(spec, &header), Some(Compile::Postmap)));
+        files.push(postfix(
+            "sender_login",
+            maps::sender_logins(spec, &header),
+            Some(Compile::Postmap),
+        ));
         files.extend(render_dovecot(spec, &env, &header)?);
     }
 
@@ -207,16 +240,27 @@ pub fn render(spec: &Spec, template_dir: Option<&Path>) -> Result<Vec<RenderedFi
             compile: None,
             secret_group: None,
         };
-        files.push(opendkim("KeyTable", crate::dkim::opendkim::key_table(&keys)));
-        files.push(opendkim("SigningTable", crate::dkim::opendkim::signing_table(&keys)));
-        files.push(opendkim("TrustedHosts", crate::dkim::opendkim::trusted_hosts(spec)));
+        files.push(opendkim(
+            "KeyTable",
+            crate::dkim::opendkim::key_table(&keys),
+        ));
+        files.push(opendkim(
+            "SigningTable",
+            crate::dkim::opendkim::signing_table(&keys),
+        ));
+        files.push(opendkim(
+            "TrustedHosts",
+            crate::dkim::opendkim::trusted_hosts(spec),
+        ));
     }
     for domain in &spec.domains {
         if let Some(sts) = &domain.dns.mta_sts
             && sts.web_root.is_some()
         {
             files.push(RenderedFile {
-                target: Target::MtaSts { domain: domain.name.clone() },
+                target: Target::MtaSts {
+                    domain: domain.name.clone(),
+                },
                 name: "mta-sts.txt",
                 contents: crate::dns::mta_sts_policy(spec, domain, sts).into_bytes(),
                 compile: None,
@@ -228,15 +272,30 @@ pub fn render(spec: &Spec, template_dir: Option<&Path>) -> Result<Vec<RenderedFi
 }
 
 /// `dovecot.conf`, the userdb and the passdbs (see `crate::dovecot`).
-fn render_dovecot(spec: &Spec, env: &Environment, header: &str) -> Result<Vec<RenderedFile>, RenderError> {
-    let logins = crate::dovecot::logins(spec).map_err(|source| RenderError::Passwords { source })?;
+fn render_dovecot(
+    spec: &Spec,
+    env: &Environment,
+    header: &str,
+) -> Result<Vec<RenderedFile>, RenderError> {
+    let logins =
+        crate::dovecot::logins(spec).map_err(|source| RenderError::Passwords { source })?;
     let context = crate::dovecot::DovecotConf::new(spec, header, &spec.dovecot.config_dir);
     let conf = render_template(env, "dovecot/dovecot.conf.j2", Value::from(Serde(&context)))?;
-    let file = |name, contents, secret_group| RenderedFile { target: Target::Dovecot, name, contents, compile: None, secret_group };
+    let file = |name, contents, secret_group| RenderedFile {
+        target: Target::Dovecot,
+        name,
+        contents,
+        compile: None,
+        secret_group,
+    };
     let mut files = vec![
         file("dovecot.conf", conf, None),
         file("users", crate::dovecot::users(spec, header), None),
-        file("passwd", crate::dovecot::passwd(spec, &logins, header), Some("dovecot")),
+        file(
+            "passwd",
+            crate::dovecot::passwd(spec, &logins, header),
+            Some("dovecot"),
+        ),
     ];
     for (protocol, name) in &context.restricted {
         let contents = if *protocol == "imap" {
@@ -249,7 +308,7 @@ fn render_dovecot(spec: &Spec, env: &Environment, header: &str) -> Result<Vec<Re
     Ok(files)
 }
 
-/// OpenDKIM reads its `KeyTable` from its own working directory, so a key
+/// `OpenDKIM` reads its `KeyTable` from its own working directory, so a key
 /// directory given relative to the spec is made absolute.
 fn absolute_key_paths(mut keys: Vec<crate::dkim::KeyRef>) -> Vec<crate::dkim::KeyRef> {
     if let Ok(cwd) = std::env::current_dir() {
@@ -266,7 +325,10 @@ fn environment(template_dir: Option<&Path>) -> Result<Environment<'static>, Rend
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     let mut syntax = minijinja::syntax::SyntaxConfig::builder();
-    syntax.trim_blocks(true).lstrip_blocks(true).keep_trailing_newline(true);
+    syntax
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true);
     env.set_syntax(syntax.build().expect("default delimiters are valid"));
     for (name, source) in TEMPLATES {
         let source = match template_dir.map(|dir| dir.join(name)) {
@@ -275,7 +337,10 @@ fn environment(template_dir: Option<&Path>) -> Result<Environment<'static>, Rend
             _ => source.to_owned(),
         };
         env.add_template_owned(name, source)
-            .map_err(|source| RenderError::Template { name: name.to_owned(), source })?;
+            .map_err(|source| RenderError::Template {
+                name: name.to_owned(),
+                source,
+            })?;
     }
     Ok(env)
 }
@@ -283,15 +348,24 @@ fn environment(template_dir: Option<&Path>) -> Result<Environment<'static>, Rend
 fn render_template(env: &Environment, name: &str, context: Value) -> Result<Vec<u8>, RenderError> {
     let template = env
         .get_template(name)
-        .map_err(|source| RenderError::Template { name: name.to_owned(), source })?;
+        .map_err(|source| RenderError::Template {
+            name: name.to_owned(),
+            source,
+        })?;
     let text = template
         .render(context)
-        .map_err(|source| RenderError::Template { name: name.to_owned(), source })?;
+        .map_err(|source| RenderError::Template {
+            name: name.to_owned(),
+            source,
+        })?;
     // The spec's values are checked before they get here; this guards what a
     // template itself (an override, say) might produce.
     if let Some(offset) = text.find(|c: char| c.is_control() && c != '\n' && c != '\t') {
         let line = text[..offset].matches('\n').count() + 1;
-        return Err(RenderError::ControlCharacter { name: name.to_owned(), line });
+        return Err(RenderError::ControlCharacter {
+            name: name.to_owned(),
+            line,
+        });
     }
     Ok(text.into_bytes())
 }
@@ -302,7 +376,10 @@ mod tests {
     use crate::spec::SourceFile;
 
     fn spec(extra: &str) -> Spec {
-        spec_with(r#"["smtp", "submission"]"#, &format!("[dovecot]\nenabled = true\n{extra}"))
+        spec_with(
+            r#"["smtp", "submission"]"#,
+            &format!("[dovecot]\nenabled = true\n{extra}"),
+        )
     }
 
     fn spec_with(services: &str, extra: &str) -> Spec {
@@ -310,7 +387,9 @@ mod tests {
             "version = 1\n[server]\nhostname = \"mail.example.com\"\nservices = {services}\n{extra}\n\
              [[domain]]\nname = \"example.com\"\nmailboxes = [\"alice\"]\nalias_domains = [\"example.net\"]\n"
         );
-        crate::spec::from_source(&SourceFile::new("t.toml", text)).expect("valid").spec
+        crate::spec::from_source(&SourceFile::new("t.toml", text))
+            .expect("valid")
+            .spec
     }
 
     /// The parameters a rendered main.cf sets, in order.
@@ -335,11 +414,19 @@ mod tests {
         for spec in &variants {
             let params = parameters(spec);
             let unique: std::collections::BTreeSet<_> = params.iter().collect();
-            assert_eq!(unique.len(), params.len(), "a parameter is set twice: {params:?}");
+            assert_eq!(
+                unique.len(),
+                params.len(),
+                "a parameter is set twice: {params:?}"
+            );
             set.extend(params);
         }
-        let managed: std::collections::BTreeSet<String> = MANAGED_PARAMETERS.iter().map(|&p| p.to_owned()).collect();
-        assert_eq!(set, managed, "MANAGED_PARAMETERS must list what main.cf.j2 sets");
+        let managed: std::collections::BTreeSet<String> =
+            MANAGED_PARAMETERS.iter().map(|&p| p.to_owned()).collect();
+        assert_eq!(
+            set, managed,
+            "MANAGED_PARAMETERS must list what main.cf.j2 sets"
+        );
     }
 
     #[test]
@@ -353,7 +440,10 @@ mod tests {
                 .unwrap()
                 .to_owned()
         };
-        assert_eq!(relay(&spec("")), "smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination");
+        assert_eq!(
+            relay(&spec("")),
+            "smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination"
+        );
         assert_eq!(
             relay(&spec("[postfix]\nlocal_relay = true\n")),
             "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"

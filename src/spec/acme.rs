@@ -456,7 +456,7 @@ pub fn validate(
                     c.error(
                         arg,
                         "invalid-value",
-                        &format!("{key}[{j}]"),
+                        format!("{key}[{j}]"),
                         format!("`{}` cannot be run", arg.get_ref().escape_debug()),
                     );
                 } else {

@@ -19,7 +19,11 @@ pub struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     pub fn new(file: &'a SourceFile, base: usize) -> Self {
-        Checker { file, base, diagnostics: Vec::new() }
+        Checker {
+            file,
+            base,
+            diagnostics: Vec::new(),
+        }
     }
 
     /// The span of a value in the file.
@@ -35,14 +39,30 @@ impl<'a> Checker<'a> {
     /// Report an error at a span of the file. The key is formatted only
     /// here: building a key string for every checked value would cost more
     /// than the check.
-    pub fn error_at(&mut self, span: Range<usize>, code: &'static str, key: impl fmt::Display, message: String) -> &mut Diagnostic {
-        let d = Diagnostic::error(code, message).at(self.file.locate(span)).key(key.to_string());
+    pub fn error_at(
+        &mut self,
+        span: Range<usize>,
+        code: &'static str,
+        key: impl fmt::Display,
+        message: String,
+    ) -> &mut Diagnostic {
+        let d = Diagnostic::error(code, message)
+            .at(self.file.locate(span))
+            .key(key.to_string());
         self.diagnostics.push(d);
         self.diagnostics.last_mut().expect("just pushed")
     }
 
-    pub fn warning_at(&mut self, span: Range<usize>, code: &'static str, key: impl fmt::Display, message: String) -> &mut Diagnostic {
-        let d = Diagnostic::warning(code, message).at(self.file.locate(span)).key(key.to_string());
+    pub fn warning_at(
+        &mut self,
+        span: Range<usize>,
+        code: &'static str,
+        key: impl fmt::Display,
+        message: String,
+    ) -> &mut Diagnostic {
+        let d = Diagnostic::warning(code, message)
+            .at(self.file.locate(span))
+            .key(key.to_string());
         self.diagnostics.push(d);
         self.diagnostics.last_mut().expect("just pushed")
     }
@@ -61,17 +81,30 @@ impl<'a> Checker<'a> {
             Ok(v) => Some(v),
             Err(reason) => {
                 let shown = value.escape_debug().to_string();
-                self.error_at(span, "invalid-value", key, format!("`{shown}` {reason}")).expected = Some(expected.to_owned());
+                self.error_at(span, "invalid-value", key, format!("`{shown}` {reason}"))
+                    .expected = Some(expected.to_owned());
                 None
             }
         }
     }
 
-    pub fn error<T>(&mut self, at: &Spanned<T>, code: &'static str, key: impl fmt::Display, message: String) -> &mut Diagnostic {
+    pub fn error<T>(
+        &mut self,
+        at: &Spanned<T>,
+        code: &'static str,
+        key: impl fmt::Display,
+        message: String,
+    ) -> &mut Diagnostic {
         self.error_at(self.span(at), code, key, message)
     }
 
-    pub fn warning<T>(&mut self, at: &Spanned<T>, code: &'static str, key: impl fmt::Display, message: String) -> &mut Diagnostic {
+    pub fn warning<T>(
+        &mut self,
+        at: &Spanned<T>,
+        code: &'static str,
+        key: impl fmt::Display,
+        message: String,
+    ) -> &mut Diagnostic {
         self.warning_at(self.span(at), code, key, message)
     }
 
@@ -88,7 +121,12 @@ impl<'a> Checker<'a> {
     /// Warn that a key the spec sets does nothing, and why.
     pub fn unused<T>(&mut self, value: Option<&Spanned<T>>, key: &str, why: &str) {
         if let Some(value) = value {
-            self.warning(value, "unused-key", key, format!("`{key}` has no effect {why}"));
+            self.warning(
+                value,
+                "unused-key",
+                key,
+                format!("`{key}` has no effect {why}"),
+            );
         }
     }
 }

@@ -205,7 +205,7 @@ pub struct DkimSettings {
     /// Absolute, or relative to the current directory when the spec path was.
     /// A relative `key_dir` in the spec is relative to the spec's directory.
     pub key_dir: PathBuf,
-    /// Where `render` writes OpenDKIM's `KeyTable`, `SigningTable` and
+    /// Where `render` writes `OpenDKIM`'s `KeyTable`, `SigningTable` and
     /// `TrustedHosts`.
     pub opendkim_dir: PathBuf,
     pub selector: String,
@@ -473,7 +473,7 @@ pub fn validate_domain(
             c.error(
                 parked_at,
                 "parked-with-addresses",
-                &format!("{key}.parked"),
+                format!("{key}.parked"),
                 format!(
                     "parked domain `{name}` has mailboxes, aliases, a catch-all or alias domains"
                 ),
@@ -503,7 +503,7 @@ pub fn validate_domain(
     let mut mx = Vec::new();
     if let Some(list) = raw.mx {
         if list.get_ref().is_empty() {
-            c.error(list, "invalid-value", &format!("{key}.mx"), "`mx` is empty".into())
+            c.error(list, "invalid-value", format!("{key}.mx"), "`mx` is empty".into())
                 .help = Some("remove `mx` to use the server's host name, or use `parked = true` for a domain without mail".into());
         }
         for (i, entry) in list.get_ref().iter().enumerate() {
@@ -511,7 +511,7 @@ pub fn validate_domain(
             let inner = entry.get_ref();
             let host = c.check(
                 &inner.host,
-                &format!("{mkey}.host"),
+                format!("{mkey}.host"),
                 "a host name such as `mail.example.com`",
                 names::domain_name,
             );
@@ -522,7 +522,7 @@ pub fn validate_domain(
                         c.error(
                             p,
                             "invalid-value",
-                            &format!("{mkey}.priority"),
+                            format!("{mkey}.priority"),
                             format!("MX priority {} is out of range", p.get_ref()),
                         )
                         .expected = Some("a number from 0 to 65535".into());
@@ -536,7 +536,7 @@ pub fn validate_domain(
                     c.error(
                         &inner.host,
                         "duplicate",
-                        &format!("{mkey}.host"),
+                        format!("{mkey}.host"),
                         format!("MX host `{host}` is listed twice"),
                     );
                 } else {
@@ -569,7 +569,7 @@ pub fn validate_domain(
         for (i, uri) in t.get_ref().rua.iter().enumerate() {
             if let Some(uri) = c.check(
                 uri,
-                &format!("{tkey}[{i}]"),
+                format!("{tkey}[{i}]"),
                 "an address, `mailto:ADDRESS` or an `https://` URL",
                 |s| report_uri(s, Some(name)),
             ) {
@@ -646,7 +646,7 @@ fn validate_spf(c: &mut Checker, key: &str, raw: Option<&Spanned<RawSpf>>) -> Sp
         c.error(
             raw,
             "spf-too-many-lookups",
-            &format!("{key}.spf.mechanisms"),
+            format!("{key}.spf.mechanisms"),
             format!("the SPF record needs {own} DNS lookups; RFC 7208 allows {SPF_LOOKUP_LIMIT}"),
         )
         .help = Some(
@@ -788,7 +788,12 @@ fn spf_domain(input: &str) -> Result<String, String> {
 fn check_distinct_web_roots(c: &mut Checker, domains: &[super::model::Domain]) {
     let mut seen: std::collections::BTreeMap<&Path, &str> = std::collections::BTreeMap::new();
     for domain in domains {
-        let Some(root) = domain.dns.mta_sts.as_ref().and_then(|s| s.web_root.as_deref()) else {
+        let Some(root) = domain
+            .dns
+            .mta_sts
+            .as_ref()
+            .and_then(|s| s.web_root.as_deref())
+        else {
             continue;
         };
         if let Some(first) = seen.insert(root, &domain.name) {
@@ -900,7 +905,7 @@ fn validate_domain_dkim(
     let mut selectors = Vec::new();
     if let Some(list) = &inner.selectors {
         if list.get_ref().is_empty() {
-            c.error(list, "invalid-value", &format!("{key}.dkim.selectors"), "`selectors` is empty".into())
+            c.error(list, "invalid-value", format!("{key}.dkim.selectors"), "`selectors` is empty".into())
                 .help = Some("remove `selectors` to use `[dkim] selector`, or set `enabled = false` to turn DKIM off".into());
         }
         for (i, s) in list.get_ref().iter().enumerate() {
@@ -992,7 +997,7 @@ fn validate_dmarc(
             c.error(
                 value,
                 "dmarc-removed-tag",
-                &format!("{key}.dmarc.{tag}"),
+                format!("{key}.dmarc.{tag}"),
                 why.to_owned(),
             )
             .help = Some(help.to_owned());
@@ -1001,7 +1006,7 @@ fn validate_dmarc(
     if let Some(p) = &inner.policy {
         dmarc.policy = *p.get_ref();
         if parked && dmarc.policy != DmarcPolicy::Reject {
-            c.error(p, "parked-dmarc-policy", &format!("{key}.dmarc.policy"), format!("parked domain `{name}` must have DMARC policy `reject`"))
+            c.error(p, "parked-dmarc-policy", format!("{key}.dmarc.policy"), format!("parked domain `{name}` must have DMARC policy `reject`"))
                 .help = Some("a parked domain sends no mail, so any mail claiming to be from it is forged; remove `policy`".into());
         }
     }
@@ -1058,7 +1063,7 @@ fn validate_dmarc(
         c.warning(
             &inner.fo[0],
             "unused-key",
-            &format!("{key}.dmarc.fo"),
+            format!("{key}.dmarc.fo"),
             "`fo` has no effect without `ruf`".into(),
         );
     }
@@ -1076,7 +1081,7 @@ fn validate_mta_sts(c: &mut Checker, key: &str, raw: &Spanned<RawMtaSts>) -> Mta
             match u32::try_from(*age.get_ref()) {
                 Ok(n) if (86_400..=31_557_600).contains(&n) => n,
                 _ => {
-                    c.error(age, "invalid-value", &format!("{key}.mta_sts.max_age"), format!("`max_age` {} is out of range", age.get_ref()))
+                    c.error(age, "invalid-value", format!("{key}.mta_sts.max_age"), format!("`max_age` {} is out of range", age.get_ref()))
                     .expected = Some("seconds from 86400 (one day) to 31557600 (RFC 8461's maximum, about a year)".into());
                     DEFAULT_MTA_STS_MAX_AGE
                 }
@@ -1087,7 +1092,7 @@ fn validate_mta_sts(c: &mut Checker, key: &str, raw: &Spanned<RawMtaSts>) -> Mta
     let web_root = inner.web_root.as_ref().and_then(|root| {
         c.check(
             root,
-            &format!("{key}.mta_sts.web_root"),
+            format!("{key}.mta_sts.web_root"),
             "an absolute directory such as `/var/www/mta-sts`",
             names::absolute_path,
         )

@@ -72,7 +72,9 @@ pub fn parse(file: &SourceFile) -> Result<LoadedSpec, Box<Diagnostic>> {
     match domain_slices(&file.text) {
         // On any error, the whole document decides: a shape the slicing
         // misjudged (a quoted `[["domain"]]`, say) must not change the answer.
-        Some(starts) if !starts.is_empty() => parse_in_slices(file, &starts).or_else(|_| parse_whole(file)),
+        Some(starts) if !starts.is_empty() => {
+            parse_in_slices(file, &starts).or_else(|_| parse_whole(file))
+        }
         _ => parse_whole(file),
     }
 }
@@ -112,7 +114,10 @@ fn parse_in_slices(file: &SourceFile, starts: &[usize]) -> Result<LoadedSpec, Bo
                 slice
                     .domain
                     .into_iter()
-                    .map(|domain| DomainEntry { base: range.start, domain })
+                    .map(|domain| DomainEntry {
+                        base: range.start,
+                        domain,
+                    })
                     .collect::<Vec<_>>()
             })
             .map_err(|e| toml_diagnostic(file, range.start, &e))
@@ -160,7 +165,8 @@ fn domain_slices(text: &str) -> Option<Vec<usize>> {
             }
         }
         // Indentation before a header keeps us at the start of the line.
-        at_line_start = kind == TokenKind::Newline || (at_line_start && kind == TokenKind::Whitespace);
+        at_line_start =
+            kind == TokenKind::Newline || (at_line_start && kind == TokenKind::Whitespace);
     }
     Some(starts)
 }
@@ -236,7 +242,11 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     if line.starts_with('[') {
         return Some(table(line));
     }
-    let key = line.split('=').next().map(str::trim).filter(|k| !k.is_empty() && line.contains('='))?;
+    let key = line
+        .split('=')
+        .next()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && line.contains('='))?;
     let header = text[..line_start]
         .lines()
         .rev()
@@ -327,10 +337,22 @@ name = "example.net"
             let file = SourceFile::new("s.toml", text.to_owned());
             let loaded = parse(&file).unwrap_or_else(|d| panic!("{text}: {}", d.message));
             let whole: RawSpec = toml::from_str(text).unwrap();
-            let names = |d: &[DomainEntry]| d.iter().map(|e| e.domain.get_ref().name.get_ref().clone()).collect::<Vec<_>>();
-            let whole_names: Vec<String> = whole.domains.iter().map(|d| d.get_ref().name.get_ref().clone()).collect();
+            let names = |d: &[DomainEntry]| {
+                d.iter()
+                    .map(|e| e.domain.get_ref().name.get_ref().clone())
+                    .collect::<Vec<_>>()
+            };
+            let whole_names: Vec<String> = whole
+                .domains
+                .iter()
+                .map(|d| d.get_ref().name.get_ref().clone())
+                .collect();
             assert_eq!(names(&loaded.domains), whole_names, "{text}");
-            assert_eq!(loaded.postfix.map_type.is_some(), whole.postfix.map_type.is_some(), "{text}");
+            assert_eq!(
+                loaded.postfix.map_type.is_some(),
+                whole.postfix.map_type.is_some(),
+                "{text}"
+            );
         }
     }
 

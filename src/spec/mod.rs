@@ -53,7 +53,7 @@ pub fn load(path: &Path) -> Result<LoadedSpec, SpecError> {
 
 /// Parse and validate spec text that is already in memory.
 pub fn from_source(file: &SourceFile) -> Result<LoadedSpec, SpecError> {
-    check(file, parse(file)?)
+    check(file, &parse(file)?)
 }
 
 /// Read the spec file (the first of the three steps of `load`).
@@ -74,7 +74,7 @@ pub fn parse(file: &SourceFile) -> Result<load::LoadedSpec, SpecError> {
 }
 
 /// Validate the parsed spec into the model (the third step).
-pub fn check(file: &SourceFile, loaded: load::LoadedSpec) -> Result<LoadedSpec, SpecError> {
+pub fn check(file: &SourceFile, loaded: &load::LoadedSpec) -> Result<LoadedSpec, SpecError> {
     match validate::validate(file, loaded) {
         (Some(spec), warnings) => Ok(LoadedSpec { spec, warnings }),
         (None, diagnostics) => Err(SpecError::Invalid {

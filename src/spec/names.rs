@@ -61,7 +61,9 @@ pub fn domain_name(input: &str) -> Result<String, String> {
             ));
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err(format!("has a label that starts or ends with `-` (`{label}`)"));
+            return Err(format!(
+                "has a label that starts or ends with `-` (`{label}`)"
+            ));
         }
     }
     if ascii
@@ -199,7 +201,10 @@ pub fn relayhost(input: &str) -> Result<String, String> {
             .ok_or_else(|| "has `[` without a closing `]`".to_owned())?;
         let port = match after {
             "" => None,
-            p => Some(p.strip_prefix(':').ok_or_else(|| format!("has `{}` after `]`", p.escape_default()))?),
+            p => Some(
+                p.strip_prefix(':')
+                    .ok_or_else(|| format!("has `{}` after `]`", p.escape_default()))?,
+            ),
         };
         (host, true, port)
     } else {
@@ -252,7 +257,10 @@ mod tests {
 
     #[test]
     fn domain_names_become_a_labels() {
-        assert_eq!(domain_name("Bücher.Example").unwrap(), "xn--bcher-kva.example");
+        assert_eq!(
+            domain_name("Bücher.Example").unwrap(),
+            "xn--bcher-kva.example"
+        );
         assert_eq!(domain_name("example.com.").unwrap(), "example.com");
         assert!(domain_name("localhost").is_err());
         assert!(domain_name("exa mple.com").is_err());
@@ -260,7 +268,11 @@ mod tests {
         assert!(domain_name("a..com").is_err());
         assert!(domain_name("10.0.0.1").is_err());
         assert!(domain_name("ex$ample.com").unwrap_err().contains('$'));
-        assert!(domain_name("a.com\nmydestination = evil").unwrap_err().contains("newline"));
+        assert!(
+            domain_name("a.com\nmydestination = evil")
+                .unwrap_err()
+                .contains("newline")
+        );
     }
 
     #[test]
@@ -274,16 +286,30 @@ mod tests {
     #[test]
     fn addresses_default_to_the_domain() {
         assert_eq!(address("bob", "example.com").unwrap(), "bob@example.com");
-        assert_eq!(address("Bob@Example.NET", "x.test").unwrap(), "bob@example.net");
+        assert_eq!(
+            address("Bob@Example.NET", "x.test").unwrap(),
+            "bob@example.net"
+        );
         assert!(address("bob@", "x.test").is_err());
     }
 
     #[test]
     fn relayhosts() {
-        for good in ["smtp.example.net", "[smtp.example.net]:587", "smtp.example.net:25", "[192.0.2.1]:2525", "[2001:db8::1]"] {
+        for good in [
+            "smtp.example.net",
+            "[smtp.example.net]:587",
+            "smtp.example.net:25",
+            "[192.0.2.1]:2525",
+            "[2001:db8::1]",
+        ] {
             assert!(relayhost(good).is_ok(), "{good}");
         }
-        for bad in ["192.0.2.1", "[smtp.example.net]:0", "smtp.example.net:x", "$relay"] {
+        for bad in [
+            "192.0.2.1",
+            "[smtp.example.net]:0",
+            "smtp.example.net:x",
+            "$relay",
+        ] {
             assert!(relayhost(bad).is_err(), "{bad}");
         }
     }

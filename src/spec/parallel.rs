@@ -10,7 +10,11 @@ pub fn map<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(usize, &'a T) -> R +
         .map_or(1, std::num::NonZero::get)
         .min(items.len());
     if workers <= 1 {
-        return items.iter().enumerate().map(|(i, item)| f(i, item)).collect();
+        return items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| f(i, item))
+            .collect();
     }
     let per_worker = items.len().div_ceil(workers);
     let f = &f;
@@ -42,7 +46,11 @@ mod tests {
         let items: Vec<u32> = (0..1001).collect();
         let out = super::map(&items, |i, x| (i, x * 2));
         assert_eq!(out.len(), 1001);
-        assert!(out.iter().enumerate().all(|(i, &(j, y))| i == j && y == 2 * u32::try_from(i).unwrap()));
+        assert!(
+            out.iter()
+                .enumerate()
+                .all(|(i, &(j, y))| i == j && y == 2 * u32::try_from(i).unwrap())
+        );
         assert!(super::map(&[] as &[u32], |_, x| *x).is_empty());
     }
 }

@@ -61,7 +61,7 @@ type Validator<'a> = Checker<'a>;
 
 /// Validate a loaded spec. Returns the model when there is no error, and
 /// every diagnostic (errors and warnings) either way, sorted.
-pub fn validate(file: &SourceFile, loaded: LoadedSpec) -> (Option<Spec>, Vec<Diagnostic>) {
+pub fn validate(file: &SourceFile, loaded: &LoadedSpec) -> (Option<Spec>, Vec<Diagnostic>) {
     let mut v = Checker::new(file, 0);
     let top = At { base: 0 };
 
@@ -75,16 +75,16 @@ pub fn validate(file: &SourceFile, loaded: LoadedSpec) -> (Option<Spec>, Vec<Dia
         .expected = Some("`version = 1`".into());
     }
 
-    let server = validate_server(&mut v, &loaded);
-    let dovecot = validate_dovecot(&mut v, file, &loaded);
-    let mut postfix = validate_postfix(&mut v, &loaded);
+    let server = validate_server(&mut v, loaded);
+    let dovecot = validate_dovecot(&mut v, file, loaded);
+    let mut postfix = validate_postfix(&mut v, loaded);
     if let (Some(dovecot), Some(postfix)) = (&dovecot, postfix.as_mut()) {
-        check_dovecot_delivery(&mut v, &loaded, dovecot, postfix);
+        check_dovecot_delivery(&mut v, loaded, dovecot, postfix);
     }
     if let (Some(dovecot), Some(server)) = (&dovecot, &server) {
-        check_dovecot_services(&mut v, &loaded, dovecot, server);
+        check_dovecot_services(&mut v, loaded, dovecot, server);
     }
-    let tls = validate_tls(&mut v, &loaded, server.as_ref().map(|s| s.hostname.as_str()));
+    let tls = validate_tls(&mut v, loaded, server.as_ref().map(|s| s.hostname.as_str()));
     let domains = validate_domains(&mut v, &loaded.domains);
     let (dns_settings, dns_diagnostics) =
         super::dns::validate_settings(file, &loaded.dkim, &loaded.dns, Some(&domains.0));
@@ -93,7 +93,7 @@ pub fn validate(file: &SourceFile, loaded: LoadedSpec) -> (Option<Spec>, Vec<Dia
     if let Some(server) = &server {
         check_across_domains(&mut v, server, &domains.0, &domains.1);
     }
-    let acme = validate_acme(&mut v, &loaded, server.as_ref(), &domains.0);
+    let acme = validate_acme(&mut v, loaded, server.as_ref(), &domains.0);
 
     let mut diagnostics = v.diagnostics;
     super::diagnostic::sort(&mut diagnostics);
@@ -134,7 +134,12 @@ fn validate_server(v: &mut Validator, loaded: &LoadedSpec) -> Option<Server> {
         let key = format!("server.ipv4[{i}]");
         match ip.get_ref().parse::<Ipv4Addr>() {
             Ok(addr) if ipv4.contains(&addr) => {
-                v.error_at(top.of(ip), "duplicate", &key, format!("`{addr}` is listed twice"));
+                v.error_at(
+                    top.of(ip),
+                    "duplicate",
+                    &key,
+                    format!("`{addr}` is listed twice"),
+                );
             }
             Ok(addr) => ipv4.push(addr),
             Err(_) => {
@@ -156,7 +161,12 @@ fn validate_server(v: &mut Validator, loaded: &LoadedSpec) -> Option<Server> {
         let key = format!("server.ipv6[{i}]");
         match ip.get_ref().parse::<Ipv6Addr>() {
             Ok(addr) if ipv6.contains(&addr) => {
-                v.error_at(top.of(ip), "duplicate", &key, format!("`{addr}` is listed twice"));
+                v.error_at(
+                    top.of(ip),
+                    "duplicate",
+                    &key,
+                    format!("`{addr}` is listed twice"),
+                );
             }
             Ok(addr) => ipv6.push(addr),
             Err(_) => {
@@ -183,7 +193,7 @@ fn validate_server(v: &mut Validator, loaded: &LoadedSpec) -> Option<Server> {
                     v.error_at(
                         top.or(service, list),
                         "duplicate",
-                        &format!("server.services[{i}]"),
+                        format!("server.services[{i}]"),
                         format!("service `{}` is listed twice", service.get_ref().name()),
                     );
                 } else {
@@ -229,7 +239,9 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
             |s| {
                 let parts: Vec<&str> = s.split('.').collect();
                 if (1..=3).contains(&parts.len())
-                    && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                    && parts
+                        .iter()
+                        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
                 {
                     Ok(s.to_owned())
                 } else {
@@ -257,7 +269,10 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
         None => Some(DEFAULT_MESSAGE_SIZE_LIMIT),
     };
 
-    let delivery = raw.delivery.as_ref().map_or(Delivery::Virtual, |d| *d.get_ref());
+    let delivery = raw
+        .delivery
+        .as_ref()
+        .map_or(Delivery::Virtual, |d| *d.get_ref());
     let mailbox_base = match &raw.mailbox_base {
         Some(base) => v.check_at(
             top.of(base),
@@ -269,17 +284,29 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
         None => Some("/var/mail/vhosts".to_owned()),
     };
     let mut id = |value: &Option<Spanned<i64>>, key: &str| -> Option<u32> {
-        let Some(value) = value else { return Some(5000) };
+        let Some(value) = value else {
+            return Some(5000);
+        };
         match u32::try_from(*value.get_ref()) {
             Ok(0) => {
-                v.error_at(top.of(value), "invalid-value", key, "mailboxes must not be owned by root (0)".into())
-                    .help = Some("create a dedicated user, e.g. `vmail` with uid 5000".into());
+                v.error_at(
+                    top.of(value),
+                    "invalid-value",
+                    key,
+                    "mailboxes must not be owned by root (0)".into(),
+                )
+                .help = Some("create a dedicated user, e.g. `vmail` with uid 5000".into());
                 None
             }
             Ok(n) if n < u32::MAX - 1 => Some(n),
             _ => {
-                v.error_at(top.of(value), "invalid-value", key, format!("`{}` is not a user or group id", value.get_ref()))
-                    .expected = Some("a number from 1 to 4294967293".into());
+                v.error_at(
+                    top.of(value),
+                    "invalid-value",
+                    key,
+                    format!("`{}` is not a user or group id", value.get_ref()),
+                )
+                .expected = Some("a number from 1 to 4294967293".into());
                 None
             }
         }
@@ -306,7 +333,11 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
         ),
         None => Some("unix:private/dovecot-lmtp".to_owned()),
     };
-    let dovecot_enabled = loaded.dovecot.enabled.as_ref().is_some_and(|e| *e.get_ref());
+    let dovecot_enabled = loaded
+        .dovecot
+        .enabled
+        .as_ref()
+        .is_some_and(|e| *e.get_ref());
     if delivery == Delivery::Virtual
         && !dovecot_enabled
         && let Some(dest) = &raw.lmtp_destination
@@ -371,7 +402,10 @@ fn validate_postfix(v: &mut Validator, loaded: &LoadedSpec) -> Option<PostfixSet
         }
     }
 
-    let map_type = raw.map_type.as_ref().map_or(MapType::Hash, |m| *m.get_ref());
+    let map_type = raw
+        .map_type
+        .as_ref()
+        .map_or(MapType::Hash, |m| *m.get_ref());
     let chroot = raw.chroot.as_ref().is_some_and(|c| *c.get_ref());
     let local_relay = raw.local_relay.as_ref().is_some_and(|c| *c.get_ref());
     if !ok {
@@ -407,17 +441,32 @@ fn managed_parameter_help(param: &str) -> String {
     };
     match key {
         Some(key) => format!("set `{key}` in the spec instead"),
-        None => "mailctl keeps this parameter at its secure default; remove it from `postfix.extra`".into(),
+        None => {
+            "mailctl keeps this parameter at its secure default; remove it from `postfix.extra`"
+                .into()
+        }
     }
 }
 
-fn validate_tls(v: &mut Validator, loaded: &LoadedSpec, hostname: Option<&str>) -> Option<TlsSettings> {
+fn validate_tls(
+    v: &mut Validator,
+    loaded: &LoadedSpec,
+    hostname: Option<&str>,
+) -> Option<TlsSettings> {
     let top = At { base: 0 };
     // The certificate `mailctl cert` maintains (see `spec::acme`).
     let state_dir = super::acme::state_dir_for_tls(loaded.acme.as_ref());
-    let default_dir = super::acme::certificate_dir(&state_dir, hostname.unwrap_or("localhost")).display().to_string();
+    let default_dir = super::acme::certificate_dir(&state_dir, hostname.unwrap_or("localhost"))
+        .display()
+        .to_string();
     let mut path = |value: &Option<Spanned<String>>, key: &str, default: &str| match value {
-        Some(p) => v.check_at(top.of(p), key, p.get_ref(), "an absolute file path", names::absolute_path),
+        Some(p) => v.check_at(
+            top.of(p),
+            key,
+            p.get_ref(),
+            "an absolute file path",
+            names::absolute_path,
+        ),
         None => Some(format!("{default_dir}/{default}")),
     };
     let cert_file = path(&loaded.tls.cert_file, "tls.cert_file", "fullchain.pem");
@@ -429,25 +478,41 @@ fn validate_tls(v: &mut Validator, loaded: &LoadedSpec, hostname: Option<&str>) 
 }
 
 /// `[dovecot]`.
-fn validate_dovecot(v: &mut Validator, file: &SourceFile, loaded: &LoadedSpec) -> Option<DovecotSettings> {
+fn validate_dovecot(
+    v: &mut Validator,
+    file: &SourceFile,
+    loaded: &LoadedSpec,
+) -> Option<DovecotSettings> {
     let top = At { base: 0 };
     let raw = &loaded.dovecot;
     let config_dir = match &raw.config_dir {
         Some(dir) => v
-            .check_at(top.of(dir), "dovecot.config_dir", dir.get_ref(), "an absolute directory such as `/etc/dovecot`", names::absolute_path)
+            .check_at(
+                top.of(dir),
+                "dovecot.config_dir",
+                dir.get_ref(),
+                "an absolute directory such as `/etc/dovecot`",
+                names::absolute_path,
+            )
             .map(PathBuf::from),
         None => Some(PathBuf::from("/etc/dovecot")),
     };
     let spec_dir = file.path.parent().unwrap_or(std::path::Path::new(""));
     let passwords_file = match &raw.passwords_file {
         Some(path) => v
-            .check_at(top.of(path), "dovecot.passwords_file", path.get_ref(), "a file path, absolute or relative to the spec file", |s| {
-                if s.is_empty() {
-                    return Err("is empty".into());
-                }
-                names::main_cf_value(s)?;
-                Ok(spec_dir.join(s))
-            })
+            .check_at(
+                top.of(path),
+                "dovecot.passwords_file",
+                path.get_ref(),
+                "a file path, absolute or relative to the spec file",
+                |s| {
+                    if s.is_empty() {
+                        return Err("is empty".into());
+                    }
+                    names::main_cf_value(s)?;
+                    Ok(spec_dir.join(s))
+                },
+            )
             .map(Some),
         None => Some(None),
     };
@@ -471,7 +536,12 @@ fn validate_dovecot(v: &mut Validator, file: &SourceFile, loaded: &LoadedSpec) -
 
 /// With Dovecot, mail is delivered over LMTP to the socket Dovecot renders;
 /// `delivery = "virtual"` would bypass it.
-fn check_dovecot_delivery(v: &mut Validator, loaded: &LoadedSpec, dovecot: &DovecotSettings, postfix: &mut PostfixSettings) {
+fn check_dovecot_delivery(
+    v: &mut Validator,
+    loaded: &LoadedSpec,
+    dovecot: &DovecotSettings,
+    postfix: &mut PostfixSettings,
+) {
     if !dovecot.enabled {
         return;
     }
@@ -501,7 +571,12 @@ fn check_dovecot_delivery(v: &mut Validator, loaded: &LoadedSpec, dovecot: &Dove
 /// `[acme]` so that `mailctl cert` obtains the default one. (Whether the
 /// file exists is a run-time question, not the spec's: Dovecot refuses to
 /// start without it, and `mailctl lint` reports Postfix's missing TLS files.)
-fn check_dovecot_services(v: &mut Validator, loaded: &LoadedSpec, dovecot: &DovecotSettings, server: &Server) {
+fn check_dovecot_services(
+    v: &mut Validator,
+    loaded: &LoadedSpec,
+    dovecot: &DovecotSettings,
+    server: &Server,
+) {
     let raw = loaded.server.get_ref();
     let span_of = |service: Service| -> Range<usize> {
         raw.services
@@ -510,18 +585,34 @@ fn check_dovecot_services(v: &mut Validator, loaded: &LoadedSpec, dovecot: &Dove
                 list.get_ref()
                     .iter()
                     .find(|s| *s.get_ref() == service)
-                    .map(|s| if s.span().is_empty() { list.span() } else { s.span() })
+                    .map(|s| {
+                        if s.span().is_empty() {
+                            list.span()
+                        } else {
+                            s.span()
+                        }
+                    })
             })
             .unwrap_or_else(|| loaded.server.span())
     };
-    for service in [Service::Submission, Service::Submissions, Service::Imaps, Service::Pop3s] {
+    for service in [
+        Service::Submission,
+        Service::Submissions,
+        Service::Imaps,
+        Service::Pop3s,
+    ] {
         if server.offers(service) && !dovecot.enabled {
             let what = match service {
                 Service::Imaps | Service::Pop3s => "is served by Dovecot",
                 _ => "needs Dovecot to check logins (SASL)",
             };
-            v.error_at(span_of(service), "needs-dovecot", "server.services", format!("service `{}` {what}, which is not enabled", service.name()))
-                .help = Some("add `[dovecot]` with `enabled = true`".into());
+            v.error_at(
+                span_of(service),
+                "needs-dovecot",
+                "server.services",
+                format!("service `{}` {what}, which is not enabled", service.name()),
+            )
+            .help = Some("add `[dovecot]` with `enabled = true`".into());
         }
     }
     let has_certificate = loaded.tls.cert_file.is_some() || loaded.acme.is_some();
@@ -549,7 +640,11 @@ fn validate_acme(
     let cx = super::acme::Context {
         hostname: server.map(|s| s.hostname.as_str()),
         has_ipv6: server.is_some_and(|s| !s.ipv6.is_empty()),
-        mta_sts_domains: domains.iter().filter(|d| d.dns.mta_sts.is_some()).map(|d| d.name.clone()).collect(),
+        mta_sts_domains: domains
+            .iter()
+            .filter(|d| d.dns.mta_sts.is_some())
+            .map(|d| d.name.clone())
+            .collect(),
         tlsa: loaded.dns.tlsa.as_ref().is_some_and(|t| *t.get_ref()),
     };
     let (settings, diagnostics) = super::acme::validate(v.file, raw, &cx);
@@ -599,21 +694,41 @@ fn validate_domains(
         if let Some((mut domain, mut spans)) = result {
             if let Some((_, first)) = index.names.get(&domain.name) {
                 let line = v.file.locate(first.clone()).line;
-                v.error_at(spans.name.clone(), "duplicate-domain", format_args!("domain[{}].name", spans.entry), format!("domain `{}` is defined twice", domain.name))
-                    .help = Some(format!("the first definition is on line {line}"));
+                v.error_at(
+                    spans.name.clone(),
+                    "duplicate-domain",
+                    format_args!("domain[{}].name", spans.entry),
+                    format!("domain `{}` is defined twice", domain.name),
+                )
+                .help = Some(format!("the first definition is on line {line}"));
                 continue;
             }
-            index.names.insert(domain.name.clone(), (domains.len(), spans.name.clone()));
+            index
+                .names
+                .insert(domain.name.clone(), (domains.len(), spans.name.clone()));
             let mut kept = Vec::with_capacity(domain.alias_domains.len());
             let mut kept_spans = Vec::with_capacity(domain.alias_domains.len());
-            for (alias_name, span) in domain.alias_domains.drain(..).zip(spans.alias_domains.drain(..)) {
+            for (alias_name, span) in domain
+                .alias_domains
+                .drain(..)
+                .zip(spans.alias_domains.drain(..))
+            {
                 if let Some((_, first)) = index.names.get(&alias_name) {
                     let line = v.file.locate(first.clone()).line;
-                    v.error_at(span, "duplicate-domain", format_args!("domain[{}].alias_domains", spans.entry), format!("domain `{alias_name}` is defined twice"))
-                        .help = Some(format!("the first definition is on line {line}; a domain is either hosted or an alias domain, once"));
+                    v.error_at(
+                        span,
+                        "duplicate-domain",
+                        format_args!("domain[{}].alias_domains", spans.entry),
+                        format!("domain `{alias_name}` is defined twice"),
+                    )
+                    .help = Some(format!(
+                        "the first definition is on line {line}; a domain is either hosted or an alias domain, once"
+                    ));
                     continue;
                 }
-                index.names.insert(alias_name.clone(), (domains.len(), span.clone()));
+                index
+                    .names
+                    .insert(alias_name.clone(), (domains.len(), span.clone()));
                 kept.push(alias_name);
                 kept_spans.push(span);
             }
@@ -628,7 +743,11 @@ fn validate_domains(
 
 /// Check one `[[domain]]` table on its own: its name, mailboxes, aliases,
 /// catch-all, alias domains and DNS settings. `None` when the name is invalid.
-fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEntry) -> Option<(Domain, DomainSpans)> {
+fn check_domain(
+    v: &mut Validator,
+    i: usize,
+    entry: &crate::spec::load::DomainEntry,
+) -> Option<(Domain, DomainSpans)> {
     let at = At { base: entry.base };
     let outer = &entry.domain;
     let raw = outer.get_ref();
@@ -649,17 +768,34 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
         let inner = mailbox.get_ref();
         let span = at.or(&inner.local, mailbox);
         let mkey = Lazy(|f: &mut fmt::Formatter| write!(f, "{key}.mailboxes[{j}]"));
-        let Some(local) = v.check_at(span.clone(), &mkey, inner.local.get_ref(), "a local part such as `alice`", names::local_part) else {
+        let Some(local) = v.check_at(
+            span.clone(),
+            &mkey,
+            inner.local.get_ref(),
+            "a local part such as `alice`",
+            names::local_part,
+        ) else {
             continue;
         };
         if let Some(first) = locals.get(&local) {
             let line = v.file.locate(first.clone()).line;
-            v.error_at(span.clone(), "duplicate-mailbox", &mkey, format!("mailbox `{local}@{name}` is defined twice"))
-                .help = Some(format!("the first definition is on line {line}"));
+            v.error_at(
+                span.clone(),
+                "duplicate-mailbox",
+                &mkey,
+                format!("mailbox `{local}@{name}` is defined twice"),
+            )
+            .help = Some(format!("the first definition is on line {line}"));
             continue;
         }
         let quota = match &inner.quota {
-            Some(q) => v.check_at(at.of(q), format_args!("{mkey}.quota"), q.get_ref(), "a size such as `2G`", names::size_in_bytes),
+            Some(q) => v.check_at(
+                at.of(q),
+                format_args!("{mkey}.quota"),
+                q.get_ref(),
+                "a size such as `2G`",
+                names::size_in_bytes,
+            ),
             None => None,
         };
         // Never `check_at`: its message repeats the value, and this one is a
@@ -674,7 +810,10 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
                         format_args!("{mkey}.password_hash"),
                         format!("the password hash of `{local}@{name}` {}", problem.message),
                     );
-                    d.expected = Some("`{SHA512-CRYPT}$6$...`, `{BLF-CRYPT}$2y$...` or `{ARGON2ID}$argon2id$...`".into());
+                    d.expected = Some(
+                        "`{SHA512-CRYPT}$6$...`, `{BLF-CRYPT}$2y$...` or `{ARGON2ID}$argon2id$...`"
+                            .into(),
+                    );
                     d.help = problem.help;
                     if let Some(location) = &mut d.location {
                         hide_value(location);
@@ -686,28 +825,49 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
         let imap = inner.imap.as_ref().is_none_or(|b| *b.get_ref());
         let pop3 = inner.pop3.as_ref().is_none_or(|b| *b.get_ref());
         locals.insert(local.clone(), span);
-        mailboxes.push(Mailbox { local, quota, password_hash, imap, pop3 });
+        mailboxes.push(Mailbox {
+            local,
+            quota,
+            password_hash,
+            imap,
+            pop3,
+        });
     }
 
     let mut aliases = Vec::with_capacity(raw.aliases.0.len());
     let mut alias_spans = Vec::with_capacity(raw.aliases.0.len());
     let mut target_spans = Vec::with_capacity(raw.aliases.0.len());
     for (local_raw, targets_raw) in &raw.aliases.0 {
-        let akey = Lazy(|f: &mut fmt::Formatter| write!(f, "{key}.aliases.{}", local_raw.get_ref()));
+        let akey =
+            Lazy(|f: &mut fmt::Formatter| write!(f, "{key}.aliases.{}", local_raw.get_ref()));
         let span = at.of(local_raw);
-        let Some(local) = v.check_at(span.clone(), &akey, local_raw.get_ref(), "a local part such as `info`", names::local_part) else {
+        let Some(local) = v.check_at(
+            span.clone(),
+            &akey,
+            local_raw.get_ref(),
+            "a local part such as `info`",
+            names::local_part,
+        ) else {
             continue;
         };
         if let Some(first) = locals.get(&local) {
             let line = v.file.locate(first.clone()).line;
             let is_mailbox = mailboxes.iter().any(|m| m.local == local);
             let (code, message) = if is_mailbox {
-                ("mailbox-and-alias", format!("`{local}@{name}` is both a mailbox and an alias"))
+                (
+                    "mailbox-and-alias",
+                    format!("`{local}@{name}` is both a mailbox and an alias"),
+                )
             } else {
-                ("duplicate-alias", format!("alias `{local}@{name}` is defined twice"))
+                (
+                    "duplicate-alias",
+                    format!("alias `{local}@{name}` is defined twice"),
+                )
             };
             v.error_at(span.clone(), code, &akey, message).help = Some(if is_mailbox {
-                format!("the mailbox is on line {line}; to deliver to the mailbox and forward too, make it a mailbox only and add the forward as an alias with another name")
+                format!(
+                    "the mailbox is on line {line}; to deliver to the mailbox and forward too, make it a mailbox only and add the forward as an alias with another name"
+                )
             } else {
                 format!("the first definition is on line {line}; local parts are case-insensitive")
             });
@@ -717,7 +877,12 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
             continue;
         };
         if targets.is_empty() {
-            v.error_at(at.of(targets_raw), "empty-alias", &akey, format!("alias `{local}@{name}` has no targets"));
+            v.error_at(
+                at.of(targets_raw),
+                "empty-alias",
+                &akey,
+                format!("alias `{local}@{name}` has no targets"),
+            );
             continue;
         }
         locals.insert(local.clone(), span.clone());
@@ -729,10 +894,21 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
     let mut catch_all = Vec::new();
     let mut catch_all_spans = Vec::new();
     if let Some(raw_catch_all) = &raw.catch_all {
-        match validate_targets(v, at, raw_catch_all, &format_args!("{key}.catch_all"), &name) {
+        match validate_targets(
+            v,
+            at,
+            raw_catch_all,
+            &format_args!("{key}.catch_all"),
+            &name,
+        ) {
             Some((targets, _)) if targets.is_empty() => {
-                v.error_at(at.of(raw_catch_all), "empty-alias", &format!("{key}.catch_all"), "the catch-all has no targets".into());
-                }
+                v.error_at(
+                    at.of(raw_catch_all),
+                    "empty-alias",
+                    format!("{key}.catch_all"),
+                    "the catch-all has no targets".into(),
+                );
+            }
             Some((targets, spans)) => {
                 catch_all = targets;
                 catch_all_spans = spans;
@@ -746,7 +922,13 @@ fn check_domain(v: &mut Validator, i: usize, entry: &crate::spec::load::DomainEn
     for (j, alias_domain) in raw.alias_domains.iter().enumerate() {
         let span = at.or(alias_domain, outer);
         let dkey = Lazy(|f: &mut fmt::Formatter| write!(f, "{key}.alias_domains[{j}]"));
-        if let Some(alias_name) = v.check_at(span.clone(), &dkey, alias_domain.get_ref(), "a domain name such as `example.net`", names::domain_name) {
+        if let Some(alias_name) = v.check_at(
+            span.clone(),
+            &dkey,
+            alias_domain.get_ref(),
+            "a domain name such as `example.net`",
+            names::domain_name,
+        ) {
             alias_domains.push(alias_name);
             alias_domain_spans.push(span);
         }
@@ -817,9 +999,20 @@ fn validate_targets(
     let mut bad = false;
     for target in &raw.get_ref().0 {
         let span = at.or(target, raw);
-        match v.check_at(span.clone(), key, target.get_ref(), "an address such as `bob@example.net`, or a local part in this domain", |s| names::address(s, domain)) {
+        match v.check_at(
+            span.clone(),
+            key,
+            target.get_ref(),
+            "an address such as `bob@example.net`, or a local part in this domain",
+            |s| names::address(s, domain),
+        ) {
             Some(address) if targets.contains(&address) => {
-                v.warning_at(span.clone(), "duplicate-target", key, format!("target `{address}` is listed twice"));
+                v.warning_at(
+                    span.clone(),
+                    "duplicate-target",
+                    key,
+                    format!("target `{address}` is listed twice"),
+                );
             }
             Some(address) => {
                 targets.push(address);
@@ -839,14 +1032,22 @@ enum AddressKind {
     Alias(usize),
 }
 
-fn check_across_domains(v: &mut Validator, server: &Server, domains: &[Domain], (index, spans): &(DomainIndex, Vec<DomainSpans>)) {
+fn check_across_domains(
+    v: &mut Validator,
+    server: &Server,
+    domains: &[Domain],
+    (index, spans): &(DomainIndex, Vec<DomainSpans>),
+) {
     if let Some((_, span)) = index.names.get(&server.hostname) {
         let line = v.file.locate(span.clone()).line;
         v.error_at(
             span.clone(),
             "hostname-is-domain",
             "server.hostname",
-            format!("the mail host name `{}` is also a mail domain (line {line})", server.hostname),
+            format!(
+                "the mail host name `{}` is also a mail domain (line {line})",
+                server.hostname
+            ),
         )
         .help = Some(format!(
             "Postfix delivers mail for its own host name locally; give the server its own name, such as `mail.{}`",
@@ -857,9 +1058,23 @@ fn check_across_domains(v: &mut Validator, server: &Server, domains: &[Domain], 
     // Each domain's addresses, then each domain's targets checked against
     // them: both in parallel, the maps shared read-only.
     let addresses: Vec<HashMap<&str, AddressKind>> = super::parallel::map(domains, |_, domain| {
-        let mut map = HashMap::with_capacity_and_hasher(domain.mailboxes.len() + domain.aliases.len(), FxBuildHasher);
-        map.extend(domain.mailboxes.iter().map(|m| (m.local.as_str(), AddressKind::Mailbox)));
-        map.extend(domain.aliases.iter().enumerate().map(|(a, alias)| (alias.local.as_str(), AddressKind::Alias(a))));
+        let mut map = HashMap::with_capacity_and_hasher(
+            domain.mailboxes.len() + domain.aliases.len(),
+            FxBuildHasher,
+        );
+        map.extend(
+            domain
+                .mailboxes
+                .iter()
+                .map(|m| (m.local.as_str(), AddressKind::Mailbox)),
+        );
+        map.extend(
+            domain
+                .aliases
+                .iter()
+                .enumerate()
+                .map(|(a, alias)| (alias.local.as_str(), AddressKind::Alias(a))),
+        );
         map
     });
     let file = v.file;
@@ -871,14 +1086,18 @@ fn check_across_domains(v: &mut Validator, server: &Server, domains: &[Domain], 
         for (a, alias) in domain.aliases.iter().enumerate() {
             for (target, span) in alias.targets.iter().zip(target_spans.by_ref()) {
                 let key = format_args!("domain[{}].aliases.{}", domain_spans.entry, alias.local);
-                if let Some(next) = check_target(&mut v, domains, index, &addresses, target, span, &key, true) {
+                if let Some(next) =
+                    check_target(&mut v, domains, index, &addresses, target, span, &key, true)
+                {
                     edges.push(((d, a), next));
                 }
             }
         }
         for (target, span) in domain.catch_all.iter().zip(&domain_spans.catch_all) {
             let key = format_args!("domain[{}].catch_all", domain_spans.entry);
-            check_target(&mut v, domains, index, &addresses, target, span, &key, false);
+            check_target(
+                &mut v, domains, index, &addresses, target, span, &key, false,
+            );
         }
         (v.diagnostics, edges)
     });
@@ -931,7 +1150,10 @@ fn check_target(
             );
             d.help = Some(match suggestion {
                 Some(s) => format!("did you mean `{s}@{}`?", target_domain.name),
-                None => format!("add a mailbox or alias `{local}` to domain `{}`", target_domain.name),
+                None => format!(
+                    "add a mailbox or alias `{local}` to domain `{}`",
+                    target_domain.name
+                ),
             });
             None
         }
@@ -959,7 +1181,8 @@ fn report_alias_loops(
         OnPath,
         Done,
     }
-    let mut state: HashMap<(usize, usize), State> = HashMap::with_capacity_and_hasher(edges.len(), FxBuildHasher);
+    let mut state: HashMap<(usize, usize), State> =
+        HashMap::with_capacity_and_hasher(edges.len(), FxBuildHasher);
     let mut starts: Vec<&(usize, usize)> = edges.keys().collect();
     starts.sort_unstable();
     for &start in starts {
@@ -986,13 +1209,15 @@ fn report_alias_loops(
                     let cycle: Vec<String> = path[from..]
                         .iter()
                         .chain(std::iter::once(&next))
-                        .map(|&(d, a)| format!("{}@{}", domains[d].aliases[a].local, domains[d].name))
+                        .map(|&(d, a)| {
+                            format!("{}@{}", domains[d].aliases[a].local, domains[d].name)
+                        })
                         .collect();
                     let (d, a) = next;
                     v.error_at(
                         spans[d].aliases[a].clone(),
                         "alias-loop",
-                        &format!("domain[{d}].aliases.{}", domains[d].aliases[a].local),
+                        format!("domain[{d}].aliases.{}", domains[d].aliases[a].local),
                         format!("alias loop: {}", cycle.join(" → ")),
                     )
                     .help = Some("mail sent to any of these addresses would never be delivered; point one of them at a mailbox".into());

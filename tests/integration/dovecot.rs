@@ -217,3 +217,35 @@ fn client_config_prints_settings_and_writes_autoconfig() {
     assert_eq!(value["incoming"][0]["port"], 993);
     assert_eq!(value["outgoing"][0]["tls"], "STARTTLS");
 }
+
+/// `mailctl validate` hands the rendered dovecot.conf to `doveconf -n`: a
+/// template that Dovecot would refuse makes the spec invalid (exit 1).
+#[test]
+fn validate_runs_doveconf_on_the_rendered_configuration() {
+    support::require_program("doveconf");
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    fs::create_dir_all(templates.join("dovecot")).unwrap();
+    let stock =
+        fs::read_to_string(support::repo().join("templates/dovecot/dovecot.conf.j2")).unwrap();
+    fs::write(
+        templates.join("dovecot/dovecot.conf.j2"),
+        format!("{stock}no_such_setting = 1\n"),
+    )
+    .unwrap();
+    let spec = support::example("multi-domain.toml");
+    let result = run(mailctl()
+        .args(["validate", "--spec"])
+        .arg(&spec)
+        .arg("--templates")
+        .arg(&templates));
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert!(
+        result.stderr.contains("error[doveconf]")
+            && result.stderr.contains("Unknown setting: no_such_setting"),
+        "{}",
+        result.stderr
+    );
+    let clean = run(mailctl().args(["validate", "--spec"]).arg(&spec));
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+}

@@ -2,12 +2,18 @@
 //! mail for a mailbox, an alias and a catch-all to Dovecot over LMTP; the
 //! users read it back over IMAPS and POP3S with the passwords `mailctl
 //! passwd` set (a wrong one, or POP3 for a mailbox with `pop3 = false`, is
-//! refused); and submission (STARTTLS) and
-//! submissions (implicit TLS) accept mail only after AUTH, only inside TLS,
-//! and only from a sender address the login owns.
+//! refused); and submission (STARTTLS) and submissions (implicit TLS)
+//! accept mail only after AUTH, only inside TLS, and only from a sender
+//! address the login owns.
 //!
-//! The test changes only listen addresses, ports, and the queue, run, data
-//! and log directories; everything else is what mailctl rendered.
+//! Submitted mail is DKIM-signed by an `OpenDKIM` milter using the key of
+//! `mailctl dkim keygen` and the tables `mailctl render` writes, and the
+//! signature verifies (dkimpy) against the TXT value `mailctl dkim show` prints.
+//!
+//! The test changes only listen addresses, ports (the milter's too), and the
+//! queue, run, data and log directories; everything else is what mailctl
+//! rendered. It writes `OpenDKIM`'s own `opendkim.conf`, which mailctl does not
+//! render (only its tables).
 
 use std::fs;
 use std::io::Write;
@@ -20,7 +26,8 @@ use tempfile::TempDir;
 
 use crate::support::{self, Run, mailctl, run};
 
-const PROGRAMS: [&str; 9] = [
+const PROGRAMS: [&str; 10] = [
+    "opendkim",
     "postconf",
     "postfix",
     "postqueue",
@@ -72,6 +79,9 @@ struct MailServer {
     pop3s: u16,
     postfix_started: bool,
     dovecot_started: bool,
+    spec: PathBuf,
+    /// `OpenDKIM` in the foreground (`-f`), a child of the test.
+    opendkim: Option<std::process::Child>,
 }
 
 impl MailServer {
@@ -104,7 +114,8 @@ impl MailServer {
             .replace("@TLS_CERT@", &cert.display().to_string())
             .replace("@TLS_KEY@", &key.display().to_string())
             .replace("@DOVECOT_DIR@", &dovecot_dir.display().to_string())
-            .replace("@QUEUE_DIR@", &spool.display().to_string());
+            .replace("@QUEUE_DIR@", &spool.display().to_string())
+            .replace("@DKIM_KEYS@", &base.join("dkim").display().to_string());
         let spec = base.join("mailctl.toml");
         fs::write(&spec, text).unwrap();
         ok(command("openssl")
@@ -152,6 +163,8 @@ impl MailServer {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
+        let keygen = run(mailctl().args(["dkim", "keygen", "--spec"]).arg(&spec));
+        assert_eq!(keygen.code, 0, "mailctl dkim keygen: {}", keygen.stderr);
         let rendered = run(mailctl()
             .arg("render")
             .arg("--spec")
@@ -173,6 +186,8 @@ impl MailServer {
             pop3s: support::free_loopback_port(),
             postfix_started: false,
             dovecot_started: false,
+            opendkim: None,
+            spec: spec.clone(),
             root,
         };
 
@@ -216,6 +231,46 @@ impl MailServer {
                 .arg("-MX")
                 .arg(format!("{service}/inet")));
         }
+        support::backdate(&conf);
+        // OpenDKIM: mailctl renders its tables, not its daemon settings; the
+        // milter moves to a free port. Sign-only mode: it never needs DNS.
+        let milter = support::free_loopback_port();
+        let tables = conf.join("opendkim");
+        let opendkim_conf = base.join("opendkim.conf");
+        fs::write(
+            &opendkim_conf,
+            format!(
+                "Syslog no\nMode s\nSocket inet:{milter}@127.0.0.1\nKeyTable file:{t}/KeyTable\n\
+                 SigningTable refile:{t}/SigningTable\nInternalHosts refile:{t}/TrustedHosts\n\
+                 ExternalIgnoreList refile:{t}/TrustedHosts\nCanonicalization relaxed/simple\n\
+                 OversignHeaders From\nRequireSafeKeys false\n",
+                t = tables.display()
+            ),
+        )
+        .unwrap();
+        server.opendkim = Some(
+            command("opendkim")
+                .arg("-f")
+                .arg("-x")
+                .arg(&opendkim_conf)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(fs::File::create(base.join("opendkim.stderr")).unwrap())
+                .spawn()
+                .unwrap(),
+        );
+        assert!(
+            support::wait_for_port(milter, Duration::from_secs(10)),
+            "OpenDKIM did not listen on 127.0.0.1:{milter}: {}",
+            server.log("opendkim.stderr")
+        );
+        support::backdate(&conf);
+        ok(command("postconf")
+            .arg("-c")
+            .arg(&conf)
+            .arg("-e")
+            .arg(format!("smtpd_milters = inet:127.0.0.1:{milter}"))
+            .arg(format!("non_smtpd_milters = inet:127.0.0.1:{milter}")));
         support::backdate(&conf);
         server.postfix_started = true;
         ok(command("postfix").arg("-c").arg(&conf).arg("start"));
@@ -302,6 +357,70 @@ impl MailServer {
             .args(extra))
     }
 
+    /// Verify a delivered message's DKIM signature with dkimpy (Debian's
+    /// python3-dkim) against the TXT record `mailctl dkim show` publishes.
+    fn verify_dkim(&self, message: &str) {
+        let shown = run(mailctl()
+            .args(["dkim", "show", "--format", "json", "--spec"])
+            .arg(&self.spec));
+        let keys: serde_json::Value = serde_json::from_str(&shown.stdout).expect("dkim show JSON");
+        let txt = keys
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == "mail._domainkey.example.test")
+            .and_then(|k| k["value"].as_str())
+            .expect("a TXT value for mail._domainkey.example.test")
+            .to_owned();
+        let file = self.root.path().join("signed.eml");
+        fs::write(&file, message).unwrap();
+        let python = PathBuf::from("/usr/bin/python3");
+        assert!(
+            python.is_file(),
+            "/usr/bin/python3 is missing; apt-get install python3-dkim"
+        );
+        let script = "import sys, dkim\n\
+            txt = sys.argv[2].encode()\n\
+            def dns(name, timeout=5):\n    return txt if name == b'mail._domainkey.example.test.' else None\n\
+            sys.exit(0 if dkim.verify(open(sys.argv[1], 'rb').read(), dnsfunc=dns) else 1)\n";
+        let verified = run(Command::new(&python)
+            .arg("-c")
+            .arg(script)
+            .arg(&file)
+            .arg(&txt));
+        assert_eq!(
+            verified.code, 0,
+            "dkimpy did not verify the signature (install python3-dkim):\n{}{}",
+            verified.stdout, verified.stderr
+        );
+        // A changed body must fail: the check can fail.
+        fs::write(
+            &file,
+            message
+                .replacen("mailctl", "mailctI", 1)
+                .replace("This is a test", "This is a tesT"),
+        )
+        .unwrap();
+        let tampered = run(Command::new(&python)
+            .arg("-c")
+            .arg(script)
+            .arg(&file)
+            .arg(&txt));
+        assert_ne!(tampered.code, 0, "a tampered message verified");
+    }
+
+    /// The text of the message with `subject` in `mailbox`'s Maildir.
+    fn message(&self, mailbox: &str, subject: &str) -> String {
+        let dir = self.vmail.join(mailbox).join("Maildir");
+        ["new", "cur"]
+            .iter()
+            .filter_map(|sub| fs::read_dir(dir.join(sub)).ok())
+            .flatten()
+            .map(|entry| fs::read_to_string(entry.unwrap().path()).unwrap_or_default())
+            .find(|text| text.contains(&format!("Subject: {subject}")))
+            .unwrap_or_default()
+    }
+
     /// Wait until every subject is in the Maildir of `mailbox` (`domain/local`).
     fn wait_for(&self, mailbox: &str, subjects: &[&str]) {
         let dir = self.vmail.join(mailbox).join("Maildir");
@@ -337,6 +456,10 @@ impl MailServer {
 
 impl Drop for MailServer {
     fn drop(&mut self) {
+        if let Some(mut opendkim) = self.opendkim.take() {
+            let _ = opendkim.kill();
+            let _ = opendkim.wait();
+        }
         if self.postfix_started {
             let _ = run(command("postfix").arg("-c").arg(&self.conf).arg("stop"));
         }
@@ -579,6 +702,14 @@ fn mail_flows_through_lmtp_to_imaps_and_pop3s_and_submission_needs_auth() {
         r.stdout
     );
     server.wait_for("example.test/bob", &["mf-submission"]);
+    // Submitted mail is DKIM-signed with the key `mailctl dkim keygen` made.
+    let signed = server.message("example.test/bob", "mf-submission");
+    assert!(
+        signed.contains("DKIM-Signature: v=1; a=rsa-sha256;")
+            && signed.contains("d=example.test; s=mail;"),
+        "the submitted message carries no DKIM signature of example.test:\n{signed}"
+    );
+    server.verify_dkim(&signed);
     server.wait_for("example.test/alice", &["mf-submissions"]);
 
     // Refused: AUTH outside TLS, relaying without AUTH, someone else's address.

@@ -51,10 +51,7 @@ pub fn require_program(name: &str) -> PathBuf {
 /// Date every file in `dir` back by ten seconds: Postfix tools sleep up to
 /// two seconds on a main.cf or map source written within the last second.
 pub fn backdate(dir: &Path) {
-    let past = filetime::FileTime::from_unix_time(
-        filetime::FileTime::now().unix_seconds() - 10,
-        0,
-    );
+    let past = filetime::FileTime::from_unix_time(filetime::FileTime::now().unix_seconds() - 10, 0);
     for entry in std::fs::read_dir(dir).expect("readable dir") {
         let path = entry.expect("readable").path();
         if path.is_file() {
@@ -101,7 +98,9 @@ pub fn wait_for_port(port: u16, timeout: std::time::Duration) -> bool {
     let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let deadline = std::time::Instant::now() + timeout;
     loop {
-        if std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_millis(200)).is_ok() {
+        if std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_millis(200))
+            .is_ok()
+        {
             return true;
         }
         if std::time::Instant::now() >= deadline {

@@ -25,7 +25,10 @@ fn every_invalid_spec_fails_with_one_located_error() {
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     specs.sort();
-    assert!(specs.len() >= 25, "the corpus needs at least 25 invalid specs");
+    assert!(
+        specs.len() >= 25,
+        "the corpus needs at least 25 invalid specs"
+    );
     for spec in specs {
         let name = spec.file_stem().unwrap().to_string_lossy().into_owned();
         let out = run(mailctl()
@@ -34,8 +37,17 @@ fn every_invalid_spec_fails_with_one_located_error() {
             .arg("--spec")
             .arg(spec.file_name().unwrap()));
         assert_eq!(out.code, 1, "{name}: {}", out.stderr);
-        assert_eq!(out.stderr.matches("\nerror[").count() + usize::from(out.stderr.starts_with("error[")), 1, "{name} must have exactly one error:\n{}", out.stderr);
-        assert!(out.stderr.contains(&format!("--> {name}.toml:")), "{name}: no location:\n{}", out.stderr);
+        assert_eq!(
+            out.stderr.matches("\nerror[").count() + usize::from(out.stderr.starts_with("error[")),
+            1,
+            "{name} must have exactly one error:\n{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains(&format!("--> {name}.toml:")),
+            "{name}: no location:\n{}",
+            out.stderr
+        );
         insta::assert_snapshot!(format!("invalid_{name}"), out.stderr);
     }
 }
@@ -43,7 +55,9 @@ fn every_invalid_spec_fails_with_one_located_error() {
 #[test]
 fn json_report_lists_every_diagnostic() {
     let spec = repo().join("tests/fixtures/invalid/alias-loop.toml");
-    let out = run(mailctl().args(["validate", "--format", "json", "--spec"]).arg(&spec));
+    let out = run(mailctl()
+        .args(["validate", "--format", "json", "--spec"])
+        .arg(&spec));
     assert_eq!(out.code, 1);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON on stdout");
     assert_eq!(report["valid"], false);
@@ -55,7 +69,9 @@ fn json_report_lists_every_diagnostic() {
     assert_eq!(d["column"], 1);
     assert_eq!(d["key"], "domain[0].aliases.sales");
 
-    let out = run(mailctl().args(["validate", "--format", "json", "--spec"]).arg(example("minimal.toml")));
+    let out = run(mailctl()
+        .args(["validate", "--format", "json", "--spec"])
+        .arg(example("minimal.toml")));
     assert_eq!(out.code, 0);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(report["valid"], true);
@@ -88,7 +104,11 @@ info = "nobody"
     // Sorted by position.
     let lines: Vec<usize> = ["mailctl.toml:4:", "mailctl.toml:8:", "mailctl.toml:11:"]
         .iter()
-        .map(|l| out.stderr.find(l).unwrap_or_else(|| panic!("{l} missing:\n{}", out.stderr)))
+        .map(|l| {
+            out.stderr
+                .find(l)
+                .unwrap_or_else(|| panic!("{l} missing:\n{}", out.stderr))
+        })
         .collect();
     assert!(lines.windows(2).all(|w| w[0] < w[1]));
 }
@@ -103,7 +123,10 @@ fn spec_comes_from_flag_environment_or_working_directory() {
     assert!(out.stderr.contains("mailctl init"), "{}", out.stderr);
 
     // MAILCTL_SPEC.
-    let out = run(mailctl().current_dir(dir.path()).env("MAILCTL_SPEC", example("minimal.toml")).arg("validate"));
+    let out = run(mailctl()
+        .current_dir(dir.path())
+        .env("MAILCTL_SPEC", example("minimal.toml"))
+        .arg("validate"));
     assert_eq!(out.code, 0, "{}", out.stderr);
 
     // ./mailctl.toml.
@@ -132,19 +155,39 @@ fn warnings_do_not_fail_validation() {
     .unwrap();
     let out = run(mailctl().current_dir(dir.path()).arg("validate"));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stderr.starts_with("warning[unused-key]: `lmtp_destination` has no effect"), "{}", out.stderr);
-    assert!(out.stderr.ends_with("mailctl.toml is valid (1 warning)\n"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("warning[unused-key]: `lmtp_destination` has no effect"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.ends_with("mailctl.toml is valid (1 warning)\n"),
+        "{}",
+        out.stderr
+    );
     // --quiet hides warnings and the summary.
-    let out = run(mailctl().current_dir(dir.path()).args(["validate", "--quiet"]));
+    let out = run(mailctl()
+        .current_dir(dir.path())
+        .args(["validate", "--quiet"]));
     assert_eq!((out.code, out.stderr.as_str()), (0, ""));
 }
 
 #[test]
 fn colour_only_when_asked_and_never_with_no_color() {
     let spec = repo().join("tests/fixtures/invalid/unknown-key.toml");
-    let out = run(mailctl().args(["validate", "--color", "always", "--spec"]).arg(&spec));
-    assert!(out.stderr.contains("\x1b[1;31merror[unknown-key]"), "{}", out.stderr);
+    let out = run(mailctl()
+        .args(["validate", "--color", "always", "--spec"])
+        .arg(&spec));
+    assert!(
+        out.stderr.contains("\x1b[1;31merror[unknown-key]"),
+        "{}",
+        out.stderr
+    );
     // Not a terminal: no colour by default.
-    let out = run(mailctl().env_remove("NO_COLOR").args(["validate", "--spec"]).arg(&spec));
+    let out = run(mailctl()
+        .env_remove("NO_COLOR")
+        .args(["validate", "--spec"])
+        .arg(&spec));
     assert!(!out.stderr.contains('\x1b'));
 }
