@@ -90,7 +90,8 @@ impl Reason {
     }
 }
 
-fn quoted(names: &[String]) -> String {
+/// Names in backticks, for messages: `` `a`, `b` ``.
+pub fn quoted(names: &[String]) -> String {
     names
         .iter()
         .map(|n| format!("`{n}`"))

@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
 
 use crate::acme::certificate::{self, CertificateInfo};
-use crate::acme::policy::{self, Reason, RenewalWindow, Wanted};
+use crate::acme::policy::{self, Reason, RenewalWindow, Wanted, quoted};
 use crate::acme::store::Store;
 use crate::acme::{AcmeError, client, hooks, keys, lock};
 use crate::cli::{
@@ -556,14 +556,6 @@ fn status_text(report: &StatusReport) -> String {
         );
     }
     out
-}
-
-fn quoted(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Unix seconds as RFC 3339 UTC, e.g. `2026-12-01T10:00:00Z`.
