@@ -61,6 +61,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailctl' -ScriptBlock {
         }
         'mailctl;render' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Directory to write to [default: the spec''s `postfix.config_dir`, /etc/postfix]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Wait up to SECONDS for another `mailctl render` to finish writing (it holds `.mailctl-backup/.mailctl-lock` in the Postfix directory), then fail with exit 3')
             [CompletionResult]::new('--templates', '--templates', [CompletionResultType]::ParameterName, 'Use templates from this directory instead of the built-in ones')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--spec', '--spec', [CompletionResultType]::ParameterName, 'The spec file [default: ./mailctl.toml, then /etc/mailctl/mailctl.toml]')

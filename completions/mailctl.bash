@@ -1058,13 +1058,17 @@ _mailctl() {
             return 0
             ;;
         mailctl__subcmd__render)
-            opts="-q -v -h --out --diff --check --no-postmap --reload --templates --format --spec --color --quiet --verbose --help"
+            opts="-q -v -h --out --diff --check --no-postmap --reload --lock-timeout --templates --format --spec --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -56,6 +56,7 @@ set edit:completion:arg-completer[mailctl] = {|@words|
         }
         &'mailctl;render'= {
             cand --out 'Directory to write to [default: the spec''s `postfix.config_dir`, /etc/postfix]'
+            cand --lock-timeout 'Wait up to SECONDS for another `mailctl render` to finish writing (it holds `.mailctl-backup/.mailctl-lock` in the Postfix directory), then fail with exit 3'
             cand --templates 'Use templates from this directory instead of the built-in ones'
             cand --format 'Output format'
             cand --spec 'The spec file [default: ./mailctl.toml, then /etc/mailctl/mailctl.toml]'

@@ -56,6 +56,7 @@ complete -c mailctl -n "__fish_mailctl_using_subcommand validate" -s q -l quiet 
 complete -c mailctl -n "__fish_mailctl_using_subcommand validate" -s v -l verbose -d 'Print more: what was done and how long each step took'
 complete -c mailctl -n "__fish_mailctl_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailctl -n "__fish_mailctl_using_subcommand render" -l out -d 'Directory to write to [default: the spec\'s `postfix.config_dir`, /etc/postfix]' -r -F
+complete -c mailctl -n "__fish_mailctl_using_subcommand render" -l lock-timeout -d 'Wait up to SECONDS for another `mailctl render` to finish writing (it holds `.mailctl-backup/.mailctl-lock` in the Postfix directory), then fail with exit 3' -r
 complete -c mailctl -n "__fish_mailctl_using_subcommand render" -l templates -d 'Use templates from this directory instead of the built-in ones' -r -F
 complete -c mailctl -n "__fish_mailctl_using_subcommand render" -l format -d 'Output format' -r -f -a "text\t''
 json\t''"

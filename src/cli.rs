@@ -236,6 +236,12 @@ pub struct RenderArgs {
     #[arg(long)]
     pub reload: bool,
 
+    /// Wait up to SECONDS for another `mailctl render` to finish writing (it
+    /// holds `.mailctl-backup/.mailctl-lock` in the Postfix directory), then fail
+    /// with exit 3
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub lock_timeout: u64,
+
     /// Use templates from this directory instead of the built-in ones
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,

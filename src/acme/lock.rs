@@ -4,6 +4,7 @@
 //! whether the certificate is still due, so two runs cannot both order.
 
 use std::io::{Read as _, Seek as _, Write as _};
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -33,6 +34,7 @@ pub fn acquire(dir: &Path, wait: Duration, waiting: impl FnOnce(&str)) -> Result
         .write(true)
         .create(true)
         .truncate(false)
+        .custom_flags(super::nofollow())
         .open(&path)
         .map_err(io)?;
     let start = Instant::now();
@@ -90,5 +92,16 @@ mod tests {
         );
         drop(first);
         acquire(dir.path(), Duration::ZERO, |_| panic!("released")).unwrap();
+    }
+
+    #[test]
+    fn a_symlinked_lock_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("victim");
+        std::fs::write(&target, "precious").unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join(".lock")).unwrap();
+        let err = acquire(dir.path(), Duration::ZERO, |_| panic!("free")).unwrap_err();
+        assert!(matches!(err, AcmeError::Io { .. }), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
     }
 }

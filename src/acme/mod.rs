@@ -124,8 +124,9 @@ pub(crate) fn create_dir(path: &std::path::Path, mode: u32) -> Result<(), AcmeEr
         })
 }
 
-/// Write `bytes` to `path` atomically (temp file in the same directory,
-/// fsync, rename) with `mode`, so a reader sees the old or the new file.
+/// Write `bytes` to `path` atomically (a new temp file in the same
+/// directory, fsync, rename, fsync of the directory) with `mode`, so a reader
+/// sees the old or the new file. The temp file is removed on any error.
 pub(crate) fn write_atomic(
     path: &std::path::Path,
     bytes: &[u8],
@@ -144,21 +145,62 @@ pub(crate) fn write_atomic(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    // `create_new` and `O_NOFOLLOW`: never write through a file or a
+    // symlink someone planted at the predictable name.
     let mut file = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
+        .custom_flags(nofollow())
         .mode(mode)
         .open(&temp)
         .map_err(|e| io("write", e))?;
-    {
+    let written = (|| {
         use std::os::unix::fs::PermissionsExt as _;
-        file.set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(|e| io("write", e))?;
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(io("write", e));
     }
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| io("write", e))?;
-    std::fs::rename(&temp, path).map_err(|e| io("write", e))?;
+    // The rename itself survives a crash only once the directory is synced.
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io("sync the directory of", e))?;
     Ok(())
+}
+
+/// `O_NOFOLLOW` for `OpenOptionsExt::custom_flags`.
+pub(crate) fn nofollow() -> i32 {
+    i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_atomic_does_not_follow_a_planted_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("victim");
+        std::fs::write(&target, "precious").unwrap();
+        let path = dir.path().join("fullchain.pem");
+        // The temp name write_atomic uses in this process.
+        let temp = dir
+            .path()
+            .join(format!(".fullchain.pem.tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(&target, &temp).unwrap();
+        let err = write_atomic(&path, b"new", 0o644).unwrap_err();
+        assert!(matches!(err, AcmeError::Io { .. }), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
+        assert!(!path.exists());
+        // Once the name is free, it writes, and leaves no temp file behind.
+        std::fs::remove_file(&temp).unwrap();
+        write_atomic(&path, b"new", 0o600).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert!(!temp.exists());
+    }
 }

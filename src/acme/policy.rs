@@ -22,6 +22,10 @@ pub enum Reason {
     /// There is no certificate yet.
     Missing,
     Expired,
+    /// The current certificate cannot be read or parsed.
+    Unreadable {
+        error: String,
+    },
     /// `--force`.
     Forced,
     /// The spec's names are not the certificate's.
@@ -55,6 +59,9 @@ impl Reason {
         match self {
             Reason::Missing => "there is no certificate yet".into(),
             Reason::Expired => "the certificate has expired".into(),
+            Reason::Unreadable { error } => {
+                format!("the current certificate cannot be read: {error}")
+            }
             Reason::Forced => "--force".into(),
             Reason::NamesChanged { added, removed } => {
                 let mut parts = Vec::new();
@@ -124,6 +131,13 @@ pub fn lifetime_threshold(not_before: i64, not_after: i64) -> i64 {
         lifetime / 3
     };
     not_before + lifetime - left
+}
+
+/// Whether `renew_before` is at least half of the certificate's lifetime,
+/// which would renew on every run: then it is ignored and the lifetime rule
+/// alone decides (the caller warns).
+pub fn renew_before_too_long(renew_before: i64, cert: &CertificateInfo) -> bool {
+    renew_before >= cert.lifetime() / 2
 }
 
 /// What the spec wants of the certificate.
@@ -235,6 +249,7 @@ pub fn due(
     }
     if let Some(before) = wanted.renew_before
         && left < before
+        && !renew_before_too_long(before, cert)
     {
         return Some(Reason::RenewBefore { left_seconds: left });
     }
@@ -331,14 +346,47 @@ mod tests {
         let names = vec!["mail.example.test".to_owned()];
         let c = cert(0, 1826);
         let w = Wanted {
-            renew_before: Some(2000 * DAY),
+            renew_before: Some(700 * DAY),
+            ..wanted(&names)
+        };
+        // 699 days left: before the lifetime rule (608 days left) applies.
+        assert!(matches!(
+            due(1127 * DAY, Some(&c), &w, None),
+            Some(Reason::RenewBefore { .. })
+        ));
+        assert_eq!(due(1125 * DAY, Some(&c), &w, None), None);
+        assert_eq!(due(1127 * DAY, Some(&c), &wanted(&names), None), None);
+    }
+
+    #[test]
+    fn renew_before_of_half_the_lifetime_or_more_falls_back_to_a_third() {
+        let names = vec!["mail.example.test".to_owned()];
+        let c = cert(0, 90);
+        assert!(!renew_before_too_long(45 * DAY - 1, &c));
+        assert!(renew_before_too_long(45 * DAY, &c));
+        for before in [45, 89, 2000] {
+            let w = Wanted {
+                renew_before: Some(before * DAY),
+                ..wanted(&names)
+            };
+            assert!(renew_before_too_long(before * DAY, &c));
+            // Not due on every run: only from the one-third point.
+            assert_eq!(due(DAY, Some(&c), &w, None), None, "{before}d");
+            assert_eq!(due(59 * DAY, Some(&c), &w, None), None, "{before}d");
+            assert!(matches!(
+                due(60 * DAY, Some(&c), &w, None),
+                Some(Reason::LifetimeLeft { .. })
+            ));
+        }
+        // Just under half still counts.
+        let w = Wanted {
+            renew_before: Some(44 * DAY),
             ..wanted(&names)
         };
         assert!(matches!(
-            due(DAY, Some(&c), &w, None),
+            due(47 * DAY, Some(&c), &w, None),
             Some(Reason::RenewBefore { .. })
         ));
-        assert_eq!(due(DAY, Some(&c), &wanted(&names), None), None);
     }
 
     #[test]

@@ -201,7 +201,7 @@ fn obtain(
     };
     let mut failed = None;
     for hook in &settings.deploy_hooks {
-        match hooks::run(hook, &deployed) {
+        match hooks::run(hook, &deployed, settings.hook_timeout) {
             Ok(text) => {
                 output.verbose(&format!("deploy hook `{}` ran", hook.join(" ")));
                 if !text.trim().is_empty() {
@@ -243,14 +243,29 @@ fn renew(
             output,
         )?)
     };
-    let have = if store.exists() {
-        Some(certificate::read(&store.fullchain())?)
+    // A current certificate that cannot be read is due: a new one replaces it.
+    let (have, unreadable) = if store.exists() {
+        match certificate::read(&store.fullchain()) {
+            Ok(cert) => (Some(cert), None),
+            Err(e) => (
+                None,
+                Some(Reason::Unreadable {
+                    error: e.to_string(),
+                }),
+            ),
+        }
     } else {
-        None
+        (None, None)
     };
+
+    if let Some(cert) = &have {
+        warn_renew_before(settings, cert, output);
+    }
 
     let reason = if args.force {
         Some(Reason::Forced)
+    } else if unreadable.is_some() {
+        unreadable
     } else {
         let window = match &have {
             Some(cert) if settings.ari => renewal_window(settings, &store, cert, output),
@@ -276,6 +291,20 @@ fn renew(
             ));
             Ok(Exit::Success)
         }
+    }
+}
+
+/// `renew_before` of half the lifetime or more would renew on every run:
+/// say so; `policy::due` then uses the lifetime rule alone.
+fn warn_renew_before(settings: &AcmeSettings, cert: &CertificateInfo, output: Output) {
+    if let Some(before) = wanted(settings).renew_before
+        && policy::renew_before_too_long(before, cert)
+    {
+        output.warning(&format!(
+            "`[acme] renew_before` ({}) is at least half of the certificate's {} lifetime and would renew on every run; it is ignored, and renewal starts when a third of the lifetime is left",
+            policy::human(before),
+            policy::human(cert.lifetime())
+        ));
     }
 }
 

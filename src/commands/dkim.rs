@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::cli::{
     DkimArgs, DkimCommand, DkimKeygenArgs, DkimShowArgs, GlobalArgs, KeyAlgorithm, ReportFormat,
 };
-use crate::dkim::{self, DkimAlgorithm, DkimError, KeyRef, store::Written};
+use crate::dkim::store::{KeyAccess, Written};
+use crate::dkim::{self, DkimAlgorithm, DkimError, KeyRef};
 use crate::exit::Exit;
 use crate::output::Output;
 use crate::spec::{Spec, dns::selector};
@@ -76,6 +77,7 @@ struct KeyReport {
 fn keygen(spec: &Spec, args: &DkimKeygenArgs, output: Output) -> Result<Exit> {
     let keys = selected(spec, args.domain.as_deref(), args.selector.as_deref())?;
     let mut reports = Vec::with_capacity(keys.len());
+    let access = KeyAccess::for_group(&spec.dkim.key_group);
     for key in keys {
         let in_spec = dkim::keys(spec)
             .iter()
@@ -96,7 +98,7 @@ fn keygen(spec: &Spec, args: &DkimKeygenArgs, output: Output) -> Result<Exit> {
                 key.selector
             ));
             let pem = dkim::generate(algorithm)?;
-            dkim::store::write_key(&key.path, &pem, args.force)?
+            dkim::store::write_key(&key.path, &pem, args.force, access)?
         };
         let status = match written {
             Written::Created => "created",
@@ -130,6 +132,21 @@ fn keygen(spec: &Spec, args: &DkimKeygenArgs, output: Output) -> Result<Exit> {
             name: None,
             value: None,
         });
+    }
+    if reports.iter().any(|r| r.status != "kept") {
+        let group = &spec.dkim.key_group;
+        let why = match access {
+            KeyAccess::Group(_) => None,
+            KeyAccess::MissingGroup => Some(format!(
+                "group `{group}` (`[dkim] key_group`) does not exist"
+            )),
+            KeyAccess::NotRoot => Some(format!("only root can give the keys to group `{group}`")),
+        };
+        if let Some(why) = why {
+            output.warning(&format!(
+                "{why}: the new keys are mode 0600, readable by their owner only; OpenDKIM will not be able to read the key unless it runs as root"
+            ));
+        }
     }
     if args.format == ReportFormat::Json {
         output.json(&reports);

@@ -51,6 +51,17 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
     for file in files {
         groups.entry(file.target.clone()).or_default().push(file);
     }
+    // One run writes at a time: the lock is held from before the files on
+    // disk are compared (a run that waited compares with what the other run
+    // wrote) until every rename is done. `--check` and `--diff` take none.
+    let lock = if args.check || args.diff {
+        None
+    } else {
+        Some(apply::lock(
+            &dir,
+            std::time::Duration::from_secs(args.lock_timeout),
+        )?)
+    };
     let mut plans = Vec::with_capacity(groups.len());
     for (target, files) in groups.into_iter().rev() {
         plans.push((
@@ -105,6 +116,7 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
             )?);
         }
         let report = apply::commit(staged)?;
+        drop(lock);
         timer.lap("write and postmap");
         progress.finish();
         let postfix_changed = plans

@@ -21,6 +21,9 @@ use crate::spec::model::MapType;
 /// Mode for new files: Postfix files are world-readable, never writable by others.
 const NEW_FILE_MODE: u32 = 0o644;
 const BACKUP_DIR: &str = ".mailctl-backup";
+/// The lock one `render` holds while it writes, in the Postfix directory's
+/// backup directory (not among the rendered files).
+pub const LOCK_FILE: &str = ".mailctl-lock";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -64,6 +67,12 @@ pub enum ApplyError {
         failure: String,
         #[source]
         source: io::Error,
+    },
+    #[error("another mailctl render holds the lock `{}` (pid {pid}); gave up after {seconds} s", path.display())]
+    Locked {
+        path: PathBuf,
+        pid: String,
+        seconds: u64,
     },
     #[error("compiling the lookup tables failed; nothing was written, the previous files in `{}` are untouched", dir.display())]
     Postmap {
@@ -397,6 +406,59 @@ fn sync_dir(dir: &Path) -> Result<(), ApplyError> {
         .map_err(io_error("sync directory", dir))
 }
 
+/// An exclusive `flock(2)` on `<dir>/.mailctl-backup/.mailctl-lock`, held while open (and
+/// released when the process ends, also when it is killed).
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+    pub path: PathBuf,
+}
+
+/// Take the lock of `dir` (created 0600, never through a symbolic link),
+/// waiting up to `wait` for another run to release it.
+pub fn lock(dir: &Path, wait: Duration) -> Result<Lock, ApplyError> {
+    use rustix::fs::{FlockOperation, flock};
+    use std::io::{Read as _, Seek as _};
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = dir.join(BACKUP_DIR);
+    fs::create_dir_all(&dir).map_err(io_error("create directory", &dir))?;
+    let path = dir.join(LOCK_FILE);
+    let mut file = File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).expect("O_NOFOLLOW fits"))
+        .open(&path)
+        .map_err(io_error("open the lock (not a symbolic link)", &path))?;
+    let start = std::time::Instant::now();
+    loop {
+        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => break,
+            Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
+                if start.elapsed() >= wait {
+                    let mut pid = String::new();
+                    let _ = file.rewind().and_then(|()| file.read_to_string(&mut pid));
+                    let pid = pid.trim();
+                    return Err(ApplyError::Locked {
+                        pid: if pid.is_empty() { "unknown" } else { pid }.to_owned(),
+                        path,
+                        seconds: wait.as_secs(),
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => return Err(io_error("lock", &path)(e.into())),
+        }
+    }
+    let _ = file
+        .set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| writeln!(file, "{}", std::process::id()));
+    Ok(Lock { _file: file, path })
+}
+
 /// A private directory for the new files, removed when dropped.
 struct Stage {
     dir: PathBuf,
@@ -459,7 +521,7 @@ impl Stage {
 }
 
 /// A group's id from /etc/group; `None` when there is no such group.
-fn group_id(name: &str) -> Option<u32> {
+pub(crate) fn group_id(name: &str) -> Option<u32> {
     let groups = fs::read_to_string("/etc/group").ok()?;
     groups.lines().find_map(|line| {
         let mut fields = line.split(':');
@@ -472,5 +534,32 @@ fn group_id(name: &str) -> Option<u32> {
 impl Drop for Stage {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod lock_tests {
+    use super::*;
+
+    #[test]
+    fn the_lock_is_exclusive_private_and_never_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock(dir.path(), Duration::ZERO).unwrap();
+        assert_eq!(first.path, dir.path().join(BACKUP_DIR).join(LOCK_FILE));
+        assert_eq!(
+            fs::metadata(&first.path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let err = lock(dir.path(), Duration::from_millis(200)).unwrap_err();
+        assert!(matches!(err, ApplyError::Locked { .. }), "{err}");
+        drop(first);
+        drop(lock(dir.path(), Duration::ZERO).unwrap());
+
+        let other = tempfile::tempdir().unwrap();
+        let target = other.path().join("elsewhere");
+        fs::create_dir(other.path().join(BACKUP_DIR)).unwrap();
+        std::os::unix::fs::symlink(&target, other.path().join(BACKUP_DIR).join(LOCK_FILE)).unwrap();
+        assert!(lock(other.path(), Duration::ZERO).is_err());
+        assert!(!target.exists(), "the link was not followed");
     }
 }

@@ -20,6 +20,8 @@ use super::names;
 
 /// Where accounts, certificates and locks live unless `state_dir` says otherwise.
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/mailctl";
+/// `[acme] hook_timeout` when it is not set.
+pub const DEFAULT_HOOK_TIMEOUT: Duration = Duration::from_secs(60);
 pub const LETSENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
 pub const LETSENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
 
@@ -47,6 +49,7 @@ pub struct RawAcme {
     pub renew_before: Option<Spanned<String>>,
     pub ari: Option<Spanned<bool>>,
     pub deploy_hooks: Option<Spanned<Vec<RawHook>>>,
+    pub hook_timeout: Option<Spanned<String>>,
     pub dns_server: Option<Spanned<String>>,
     pub dns_zone: Option<Spanned<String>>,
     pub tsig_key: Option<Spanned<String>>,
@@ -135,6 +138,8 @@ pub struct AcmeSettings {
     pub ari: bool,
     /// Argument lists, run without a shell after a new certificate is in place.
     pub deploy_hooks: Vec<Vec<String>>,
+    /// How long one deploy hook may run before its process group is killed.
+    pub hook_timeout: Duration,
     /// Whether `[dns] tlsa` publishes the certificate's key.
     pub tlsa: bool,
     /// The certificate's name in the store: the mail host.
@@ -434,6 +439,18 @@ pub fn validate(
         )
     });
     let ari = acme.ari.as_ref().is_none_or(|a| *a.get_ref());
+    let hook_timeout = acme
+        .hook_timeout
+        .as_ref()
+        .and_then(|t| {
+            c.check(
+                t,
+                "acme.hook_timeout",
+                "a duration such as `60s` or `5m`",
+                duration,
+            )
+        })
+        .unwrap_or(DEFAULT_HOOK_TIMEOUT);
 
     let mut deploy_hooks = Vec::new();
     if let Some(hooks) = &acme.deploy_hooks {
@@ -485,6 +502,7 @@ pub fn validate(
                 renew_before,
                 ari,
                 deploy_hooks,
+                hook_timeout,
                 tlsa: cx.tlsa,
                 certificate: host.to_owned(),
             })

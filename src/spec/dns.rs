@@ -32,6 +32,7 @@ pub struct RawDkimSettings {
     pub opendkim_dir: Option<Spanned<String>>,
     pub selector: Option<Spanned<String>>,
     pub algorithm: Option<Spanned<DkimAlgorithm>>,
+    pub key_group: Option<Spanned<String>>,
 }
 
 /// Top-level `[dns]`: TTL and the records about the mail host itself.
@@ -210,6 +211,9 @@ pub struct DkimSettings {
     pub opendkim_dir: PathBuf,
     pub selector: String,
     pub algorithm: DkimAlgorithm,
+    /// The group that may read the private keys (`OpenDKIM`'s), when it
+    /// exists and keygen runs as root.
+    pub key_group: String,
 }
 
 /// `[dns]`, resolved.
@@ -302,6 +306,8 @@ pub struct TlsRpt {
 }
 
 pub const DEFAULT_KEY_DIR: &str = "/var/lib/mailctl/dkim";
+/// The group `OpenDKIM` runs as on Debian.
+pub const DEFAULT_KEY_GROUP: &str = "opendkim";
 pub const DEFAULT_SELECTOR: &str = "mail";
 pub const DEFAULT_TTL: u32 = 3600;
 pub const DEFAULT_MTA_STS_MAX_AGE: u32 = 604_800;
@@ -364,6 +370,15 @@ pub fn validate_settings(
             selector,
         ),
         None => Some(DEFAULT_SELECTOR.to_owned()),
+    };
+    let key_group = match &dkim.key_group {
+        Some(g) => c.check(
+            g,
+            "dkim.key_group",
+            "a group name such as `opendkim`",
+            group_name,
+        ),
+        None => Some(DEFAULT_KEY_GROUP.to_owned()),
     };
     let algorithm = dkim
         .algorithm
@@ -431,21 +446,24 @@ pub fn validate_settings(
     }
 
     let ok = !c.has_errors();
-    let settings = match (key_dir, opendkim_dir, selector, ttl) {
-        (Some(key_dir), Some(opendkim_dir), Some(selector), Some(ttl)) if ok => Some((
-            DkimSettings {
-                key_dir,
-                opendkim_dir,
-                selector,
-                algorithm,
-            },
-            DnsSettings {
-                ttl,
-                tlsa: dns.tlsa.as_ref().is_some_and(|t| *t.get_ref()),
-                caa_issuers,
-                caa_iodef,
-            },
-        )),
+    let settings = match (key_dir, opendkim_dir, selector, ttl, key_group) {
+        (Some(key_dir), Some(opendkim_dir), Some(selector), Some(ttl), Some(key_group)) if ok => {
+            Some((
+                DkimSettings {
+                    key_dir,
+                    opendkim_dir,
+                    selector,
+                    algorithm,
+                    key_group,
+                },
+                DnsSettings {
+                    ttl,
+                    tlsa: dns.tlsa.as_ref().is_some_and(|t| *t.get_ref()),
+                    caa_issuers,
+                    caa_iodef,
+                },
+            ))
+        }
         _ => None,
     };
     (settings, c.diagnostics)
@@ -928,6 +946,28 @@ fn validate_domain_dkim(
         selectors,
         algorithm: inner.algorithm.as_ref().map(|a| *a.get_ref()),
     })
+}
+
+/// A Unix group name: a letter or `_`, then letters, digits, `_`, `-` or
+/// `.` (and an optional final `$`), at most 32 characters.
+pub fn group_name(input: &str) -> Result<String, String> {
+    if input.is_empty() {
+        return Err("is empty".into());
+    }
+    if input.len() > 32 {
+        return Err("is longer than 32 characters".into());
+    }
+    let body = input.strip_suffix('$').unwrap_or(input);
+    let mut chars = body.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_');
+    if !first_ok || !chars.all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '.')) {
+        return Err(
+            "is not a group name: a letter or `_`, then letters, digits, `_`, `-` or `.`".into(),
+        );
+    }
+    Ok(input.to_owned())
 }
 
 /// A DKIM selector: one or more DNS labels (letters, digits, `-`), lower case.

@@ -362,16 +362,22 @@ fn renewal_policy_and_names_make_it_due_and_the_lock_lets_one_run_order() {
     let spec = lab.spec("");
     assert_ok(&lab.cert(&spec, &["issue"]), "issue", &lab);
 
-    // Pebble's certificates live five years; `renew_before` longer than that is due now.
+    // Pebble's certificates live five years; a `renew_before` of half of
+    // that or more would renew on every run: a warning, and the one-third
+    // rule decides.
     let spec = lab.spec("renew_before = \"2000d\"");
     let out = lab.cert(&spec, &["renew"]);
     assert_ok(&out, "renew", &lab);
-    assert!(
-        out.stderr.contains("less than `renew_before`"),
+    assert_eq!(
+        out.stderr
+            .matches("`[acme] renew_before` (2000d 0h) is at least half")
+            .count(),
+        1,
         "{}",
         out.stderr
     );
-    assert_eq!(lab.versions(), ["0001", "0002"]);
+    assert!(out.stderr.contains("is not due"), "{}", out.stderr);
+    assert_eq!(lab.versions(), ["0001"]);
 
     // New names: due. Two runs at once: one orders, the other waits for
     // the lock and then finds nothing to do.
@@ -398,7 +404,7 @@ fn renewal_policy_and_names_make_it_due_and_the_lock_lets_one_run_order() {
     );
     assert_eq!(
         lab.versions(),
-        ["0001", "0002", "0003"],
+        ["0001", "0002"],
         "{}\n{}",
         text(&a),
         text(&b)
@@ -468,6 +474,46 @@ fn deploy_hooks_get_the_paths_and_a_failing_one_keeps_the_certificate() {
         )
     );
     assert_eq!(lab.versions(), ["0001"]);
+    lab.verify_chain();
+}
+
+#[test]
+fn a_hung_deploy_hook_is_killed_after_hook_timeout_and_keeps_the_certificate() {
+    let lab = Lab::start(&[]);
+    let spec = lab.spec("deploy_hooks = [[\"sleep\", \"30\"]]\nhook_timeout = \"1s\"");
+    let started = std::time::Instant::now();
+    let out = lab.cert(&spec, &["issue"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(25),
+        "the hook was waited for: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        out.stderr
+            .contains("deploy hook `sleep 30` did not finish within 1 s and was killed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(lab.versions(), ["0001"]);
+    lab.verify_chain();
+}
+
+#[test]
+fn an_unreadable_current_certificate_is_due() {
+    let lab = Lab::start(&[]);
+    let spec = lab.spec("");
+    assert_ok(&lab.cert(&spec, &["issue"]), "issue", &lab);
+    std::fs::write(lab.cert_dir().join("fullchain.pem"), "garbage\n").unwrap();
+    let out = lab.cert(&spec, &["renew"]);
+    assert_ok(&out, "renew", &lab);
+    assert!(
+        out.stderr
+            .contains("the current certificate cannot be read: "),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(lab.versions(), ["0001", "0002"]);
     lab.verify_chain();
 }
 

@@ -164,8 +164,18 @@ fn invalid_dns_specs() {
 #[test]
 fn keygen_creates_private_keys_once_and_show_prints_them() {
     let (dir, spec) = example_with_keys("multi-domain.toml", false);
+    // A group no machine has: the keys stay 0600, with one warning.
+    set_key_group(&spec, "mailctl-no-such-group");
     let out = run(mailctl().args(["dkim", "keygen", "--spec"]).arg(&spec));
     assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr
+            .matches("group `mailctl-no-such-group` (`[dkim] key_group`) does not exist: the new keys are mode 0600, readable by their owner only; OpenDKIM will not be able to read the key unless it runs as root")
+            .count(),
+        1,
+        "{}",
+        out.stderr
+    );
     let keys = dir.path().join("dkim");
     let paths = [
         "example.org/2026b.pem",
@@ -293,6 +303,73 @@ fn keygen_creates_private_keys_once_and_show_prints_them() {
         "{}",
         out.stderr
     );
+}
+
+/// Set `[dkim] key_group` in a copied example.
+fn set_key_group(spec: &Path, group: &str) {
+    let text = std::fs::read_to_string(spec).expect("spec");
+    assert!(
+        text.contains("\n[dkim]\n"),
+        "the example has a [dkim] table"
+    );
+    let text = text.replace(
+        "\n[dkim]\n",
+        &format!("\n[dkim]\nkey_group = \"{group}\"\n"),
+    );
+    std::fs::write(spec, text).expect("write spec");
+}
+
+/// A group's id from /etc/group.
+fn gid_of(group: &str) -> u32 {
+    std::fs::read_to_string("/etc/group")
+        .expect("/etc/group")
+        .lines()
+        .find_map(|line| {
+            let fields: Vec<&str> = line.split(':').collect();
+            (fields[0] == group).then(|| fields[2].parse().expect("gid"))
+        })
+        .unwrap_or_else(|| panic!("no group `{group}`"))
+}
+
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .expect("status")
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1).map(|euid| euid == "0"))
+        .expect("Uid line")
+}
+
+/// `OpenDKIM` runs as its own user: keygen gives the keys to `[dkim]
+/// key_group` (here `nogroup`, which every Debian machine has and root is
+/// not in), 0640, in 0750 directories of that group.
+#[test]
+fn keygen_gives_keys_to_the_key_group() {
+    use std::os::unix::fs::MetadataExt as _;
+    let (dir, spec) = example_with_keys("minimal.toml", false);
+    set_key_group(&spec, "nogroup");
+    let out = run(mailctl()
+        .args(["dkim", "keygen", "--algorithm", "ed25519", "--spec"])
+        .arg(&spec));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let key = dir.path().join("dkim/example.com/mail.pem");
+    let meta = std::fs::metadata(&key).expect("key");
+    let domain_dir = std::fs::metadata(key.parent().expect("dir")).expect("dir");
+    if running_as_root() {
+        let gid = gid_of("nogroup");
+        assert_eq!((meta.mode() & 0o777, meta.gid()), (0o640, gid));
+        assert_eq!((domain_dir.mode() & 0o777, domain_dir.gid()), (0o750, gid));
+        assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    } else {
+        assert_eq!(meta.mode() & 0o777, 0o600);
+        assert_eq!(domain_dir.mode() & 0o777, 0o700);
+        assert!(
+            out.stderr
+                .contains("only root can give the keys to group `nogroup`"),
+            "{}",
+            out.stderr
+        );
+    }
 }
 
 fn dns_json(spec: &Path) -> Vec<serde_json::Value> {

@@ -88,61 +88,88 @@ impl Pebble {
             "-out",
             &path("cert.pem"),
         ]);
-        let port = support::free_loopback_port();
-        let management_port = support::free_loopback_port();
-        let http_port = support::free_loopback_port();
-        let tls_port = support::free_loopback_port();
-        let config = serde_json::json!({
-            "pebble": {
-                "listenAddress": format!("127.0.0.1:{port}"),
-                "managementListenAddress": format!("127.0.0.1:{management_port}"),
-                "certificate": path("cert.pem"),
-                "privateKey": path("key.pem"),
-                "httpPort": http_port,
-                "tlsPort": tls_port,
-                "ocspResponderURL": "",
-                "externalAccountBindingRequired": false
+        // Free ports are picked by binding port 0 and letting go, so another
+        // test can take one before Pebble binds it: then Pebble exits, and
+        // starting again on new ports is the fix.
+        let mut dir = Some(dir);
+        for attempt in 1..=3 {
+            let port = support::free_loopback_port();
+            let management_port = support::free_loopback_port();
+            let http_port = support::free_loopback_port();
+            let tls_port = support::free_loopback_port();
+            let d = dir
+                .as_ref()
+                .expect("kept until started")
+                .path()
+                .to_path_buf();
+            let path = |name: &str| d.join(name).display().to_string();
+            let config = serde_json::json!({
+                "pebble": {
+                    "listenAddress": format!("127.0.0.1:{port}"),
+                    "managementListenAddress": format!("127.0.0.1:{management_port}"),
+                    "certificate": path("cert.pem"),
+                    "privateKey": path("key.pem"),
+                    "httpPort": http_port,
+                    "tlsPort": tls_port,
+                    "ocspResponderURL": "",
+                    "externalAccountBindingRequired": false
+                }
+            });
+            std::fs::write(d.join("pebble-config.json"), config.to_string()).expect("config");
+            let log = std::fs::File::create(d.join("pebble.log")).expect("log");
+            let mut command = Command::new(&pebble);
+            command
+                .arg("-config")
+                .arg(d.join("pebble-config.json"))
+                .arg("-dnsserver")
+                .arg(format!("127.0.0.1:{dns_port}"))
+                .env("PEBBLE_VA_NOSLEEP", "1")
+                .env("PEBBLE_AUTHZREUSE", "0")
+                .env("PEBBLE_WFE_NONCEREJECT", "0")
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().expect("log"))
+                .stderr(log);
+            for (key, value) in env {
+                command.env(key, value);
             }
-        });
-        std::fs::write(d.join("pebble-config.json"), config.to_string()).expect("config");
-        let log = std::fs::File::create(d.join("pebble.log")).expect("log");
-        let mut command = Command::new(pebble);
-        command
-            .arg("-config")
-            .arg(d.join("pebble-config.json"))
-            .arg("-dnsserver")
-            .arg(format!("127.0.0.1:{dns_port}"))
-            .env("PEBBLE_VA_NOSLEEP", "1")
-            .env("PEBBLE_AUTHZREUSE", "0")
-            .env("PEBBLE_WFE_NONCEREJECT", "0")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log);
-        for (key, value) in env {
-            command.env(key, value);
+            let child = command.spawn().expect("pebble starts");
+            let mut started = Pebble {
+                port,
+                management_port,
+                http_port,
+                tls_ca: d.join("ca.pem"),
+                dir: dir.take().expect("kept until started"),
+                child,
+            };
+            let start = Instant::now();
+            loop {
+                if started
+                    .curl(port, "/dir")
+                    .is_some_and(|b| b.contains("newOrder"))
+                {
+                    return started;
+                }
+                let exited = started.child.try_wait().ok().flatten().is_some();
+                if exited && attempt < 3 {
+                    eprintln!(
+                        "pebble exited (attempt {attempt}), starting it on other ports; its log:\n{}",
+                        started.log()
+                    );
+                    break;
+                }
+                assert!(
+                    !exited && start.elapsed() < Duration::from_secs(15),
+                    "pebble did not start; its log:\n{}",
+                    started.log()
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            dir = Some(std::mem::replace(
+                &mut started.dir,
+                tempfile::tempdir().expect("temp dir"),
+            ));
         }
-        let child = command.spawn().expect("pebble starts");
-        let pebble = Pebble {
-            port,
-            management_port,
-            http_port,
-            tls_ca: d.join("ca.pem"),
-            dir,
-            child,
-        };
-        let start = Instant::now();
-        while !pebble
-            .curl(port, "/dir")
-            .is_some_and(|b| b.contains("newOrder"))
-        {
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "pebble did not start; its log:\n{}",
-                pebble.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        pebble
+        unreachable!("the last attempt returns or panics")
     }
 
     pub fn directory(&self) -> String {

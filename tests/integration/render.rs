@@ -794,3 +794,49 @@ fn a_failure_in_one_directory_leaves_every_directory_as_it_was() {
     );
     assert_eq!(snapshot_dir(&postfix), before);
 }
+
+/// Two renders at once (cron and a person) must not interleave their
+/// renames: a render waits for the lock another holds, then gives up with
+/// exit 3 naming the lock file. `--check` and `--diff` take no lock.
+#[test]
+fn a_second_render_waits_for_the_lock_then_gives_up() {
+    use rustix::fs::{FlockOperation, flock};
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = spec_file(tmp.path(), SMALL);
+    let out = tmp.path().join("out");
+    let lock_path = out.join(".mailctl-backup/.mailctl-lock");
+    fs::create_dir_all(lock_path.parent().unwrap()).unwrap();
+    let held = fs::File::create(&lock_path).unwrap();
+    flock(&held, FlockOperation::NonBlockingLockExclusive).unwrap();
+
+    let start = std::time::Instant::now();
+    let result = render(&spec, &out, &["--no-postmap", "--lock-timeout", "1"]);
+    assert_eq!(result.code, 3, "{}", result.stderr);
+    assert!(start.elapsed() >= std::time::Duration::from_secs(1));
+    assert!(
+        result.stderr.contains(&format!(
+            "another mailctl render holds the lock `{}`",
+            lock_path.display()
+        )),
+        "{}",
+        result.stderr
+    );
+    assert!(!out.join("main.cf").exists(), "nothing was written");
+    assert_eq!(render(&spec, &out, &["--check"]).code, 1);
+    assert_eq!(render(&spec, &out, &["--diff"]).code, 0);
+
+    drop(held);
+    let result = render(&spec, &out, &["--no-postmap", "--lock-timeout", "1"]);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert!(out.join("main.cf").exists());
+
+    // A render creates its lock file 0600.
+    let fresh = tmp.path().join("fresh");
+    let result = render(&spec, &fresh, &["--no-postmap"]);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    let lock = fresh.join(".mailctl-backup/.mailctl-lock");
+    assert_eq!(
+        fs::metadata(&lock).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
