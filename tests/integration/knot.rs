@@ -20,6 +20,16 @@ impl Knot {
     /// Start knotd serving `zones` (origin, master-file text). Each zone is
     /// checked with `kzonecheck` first, so a bad zone fails with its message.
     pub fn start(zones: &[(String, String)]) -> Knot {
+        Knot::launch(zones, None)
+    }
+
+    /// Like `start`, with a TSIG key (hmac-sha256, base64 `secret`) that may
+    /// send RFC 2136 updates to every zone, for dns-01.
+    pub fn start_with_tsig(zones: &[(String, String)], key: &str, secret: &str) -> Knot {
+        Knot::launch(zones, Some((key, secret)))
+    }
+
+    fn launch(zones: &[(String, String)], tsig: Option<(&str, &str)>) -> Knot {
         let knotd = support::require_program("knotd");
         let kdig = support::require_program("kdig");
         let dir = tempfile::tempdir().expect("temp dir");
@@ -32,14 +42,29 @@ impl Knot {
             std::fs::write(&path, text).expect("write zone");
             kzonecheck(origin, &path);
             let _ = writeln!(zone_conf, "  - domain: {origin}");
+            if tsig.is_some() {
+                zone_conf.push_str("    acl: tsig-update\n");
+            }
         }
+        // Updates need a journal; zones that are only served do not.
+        let (key_conf, journal) = match tsig {
+            Some((key, secret)) => (
+                format!(
+                    "key:\n  - id: {key}\n    algorithm: hmac-sha256\n    secret: {secret}\n\
+                     acl:\n  - id: tsig-update\n    address: [ 127.0.0.0/8 ]\n    key: {key}\n    action: update\n"
+                ),
+                "changes",
+            ),
+            None => (String::new(), "none"),
+        };
         let port = free_port();
         let root = dir.path().display();
         let conf = format!(
             "server:\n    rundir: \"{root}/run\"\n    pidfile: \"{root}/run/knot.pid\"\n    listen: [ 127.0.0.1@{port} ]\n\
              log:\n  - target: stderr\n    any: info\n\
              database:\n    storage: \"{root}/db\"\n\
-             template:\n  - id: default\n    storage: \"{root}/zones\"\n    file: \"%s.zone\"\n    semantic-checks: on\n    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: none\n\
+             {key_conf}\
+             template:\n  - id: default\n    storage: \"{root}/zones\"\n    file: \"%s.zone\"\n    semantic-checks: on\n    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: {journal}\n\
              zone:\n{zone_conf}"
         );
         let conf_path = dir.path().join("knot.conf");
@@ -188,54 +213,4 @@ fn txt_answers_are_joined() {
         "v=DKIM1; k=rsa; p=ABCD"
     );
     assert_eq!(join_txt(r#""a\"b\\c\059""#), "a\"b\\c;");
-}
-
-impl Knot {
-    /// Like `start`, with a TSIG key (hmac-sha256, base64 `secret`) that may
-    /// send RFC 2136 updates to every zone, for dns-01.
-    pub fn start_with_tsig(zones: &[(String, String)], key: &str, secret: &str) -> Knot {
-        let knotd = support::require_program("knotd");
-        let kdig = support::require_program("kdig");
-        let dir = tempfile::tempdir().expect("temp dir");
-        for sub in ["run", "db", "zones"] {
-            std::fs::create_dir_all(dir.path().join(sub)).expect("knot dirs");
-        }
-        let mut zone_conf = String::new();
-        for (origin, text) in zones {
-            let path = dir.path().join("zones").join(format!("{origin}.zone"));
-            std::fs::write(&path, text).expect("write zone");
-            kzonecheck(origin, &path);
-            let _ = writeln!(zone_conf, "  - domain: {origin}\n    acl: tsig-update");
-        }
-        let port = free_port();
-        let root = dir.path().display();
-        let conf = format!(
-            "server:\n    rundir: \"{root}/run\"\n    pidfile: \"{root}/run/knot.pid\"\n    listen: [ 127.0.0.1@{port} ]\n\
-             log:\n  - target: stderr\n    any: info\n\
-             database:\n    storage: \"{root}/db\"\n\
-             key:\n  - id: {key}\n    algorithm: hmac-sha256\n    secret: {secret}\n\
-             acl:\n  - id: tsig-update\n    address: [ 127.0.0.0/8 ]\n    key: {key}\n    action: update\n\
-             template:\n  - id: default\n    storage: \"{root}/zones\"\n    file: \"%s.zone\"\n    semantic-checks: on\n    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: changes\n\
-             zone:\n{zone_conf}"
-        );
-        let conf_path = dir.path().join("knot.conf");
-        std::fs::write(&conf_path, conf).expect("write knot.conf");
-        let log = std::fs::File::create(dir.path().join("knotd.log")).expect("knotd log");
-        let child = Command::new(knotd)
-            .arg("-c")
-            .arg(&conf_path)
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("knotd starts");
-        let knot = Knot {
-            port,
-            dir,
-            child,
-            kdig,
-        };
-        knot.wait_ready(&zones[0].0);
-        knot
-    }
 }
