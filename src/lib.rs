@@ -28,6 +28,7 @@ pub mod postfix;
 pub mod render;
 pub mod spec;
 pub mod wizard;
+pub mod xml;
 
 use clap::Parser;
 

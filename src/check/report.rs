@@ -44,25 +44,6 @@ pub fn print_json(report: &Report<'_>) {
     }
 }
 
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 cannot carry most control characters at all.
-            c if c.is_control() && !matches!(c, '\n' | '\t') => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn details(f: &Finding) -> String {
     let mut text = format!("expected: {}\nfound:    {}", f.expected, f.found);
     if let Some(hint) = &f.hint {
@@ -108,7 +89,7 @@ pub fn junit(findings: &[Finding], strict: bool) -> String {
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
-            xml(zone),
+            crate::xml::escape(zone),
             cases.len(),
             cases.iter().filter(|f| failing(f)).count(),
             cases
@@ -120,16 +101,16 @@ pub fn junit(findings: &[Finding], strict: bool) -> String {
             let _ = write!(
                 out,
                 "    <testcase classname=\"check-dns.{}\" name=\"{} {} {}\"",
-                xml(zone),
+                crate::xml::escape(zone),
                 f.check,
-                xml(&f.name),
+                crate::xml::escape(&f.name),
                 f.rtype.name()
             );
             if let Some(at) = &f.spec {
                 let _ = write!(
                     out,
                     " file=\"{}\" line=\"{}\"",
-                    xml(&at.file.display().to_string()),
+                    crate::xml::escape(&at.file.display().to_string()),
                     at.line
                 );
             }
@@ -137,19 +118,19 @@ pub fn junit(findings: &[Finding], strict: bool) -> String {
                 Status::Pass => None,
                 Status::Warning if !strict => Some(format!(
                     "      <system-out>warning: {}\n{}</system-out>\n",
-                    xml(&f.message),
-                    xml(&details(f))
+                    crate::xml::escape(&f.message),
+                    crate::xml::escape(&details(f))
                 )),
                 Status::Fail | Status::Warning => Some(format!(
                     "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
-                    xml(&f.message),
+                    crate::xml::escape(&f.message),
                     f.status.name(),
-                    xml(&details(f))
+                    crate::xml::escape(&details(f))
                 )),
                 Status::LookupFailed => Some(format!(
                     "      <error message=\"{}\" type=\"lookup-failed\">{}</error>\n",
-                    xml(&f.message),
-                    xml(&details(f))
+                    crate::xml::escape(&f.message),
+                    crate::xml::escape(&details(f))
                 )),
             };
             match body {
