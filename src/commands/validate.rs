@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::cli::{GlobalArgs, ReportFormat, ValidateArgs};
 use crate::exit::Exit;
 use crate::output::Output;
+use crate::render::{Target, daemon_check};
 use crate::spec::{self, Diagnostic, SpecError};
 
 #[derive(Serialize)]
@@ -29,22 +30,32 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs, output: &Output) -> Result<
             timer.lap("render in memory");
             let rendered: Vec<(&str, &[u8])> = files
                 .iter()
-                .filter(|f| f.target == crate::render::Target::Postfix)
+                .filter(|f| f.target == Target::Postfix)
                 .map(|f| (f.name, f.contents.as_slice()))
                 .collect();
             let mut diagnostics = loaded.warnings;
             diagnostics.extend(crate::postfix::lint::lint_rendered(&rendered));
             timer.lap("lint rendered files");
-            // Dovecot's own parser judges dovecot.conf, when it is installed.
-            if let Some(conf) = files
-                .iter()
-                .find(|f| f.target == crate::render::Target::Dovecot && f.name == "dovecot.conf")
-            {
-                match crate::dovecot::doveconf_check(&conf.contents) {
+            // Dovecot's and OpenDKIM's own parsers judge their files, when
+            // they are installed.
+            for (target, check) in [
+                (Target::Dovecot, &daemon_check::DOVECONF),
+                (Target::OpenDkim, &daemon_check::OPENDKIM),
+            ] {
+                let Some(file) = files
+                    .iter()
+                    .find(|f| f.target == target && f.name == check.file_name)
+                else {
+                    continue;
+                };
+                match check.run(&file.contents) {
                     Some(problems) => diagnostics.extend(problems),
-                    None => output.verbose("doveconf is not installed: the rendered dovecot.conf was not checked by Dovecot"),
+                    None => output.verbose(&format!(
+                        "{} is not installed: the rendered {} was not checked by it",
+                        check.program, check.file_name
+                    )),
                 }
-                timer.lap("doveconf");
+                timer.lap(check.program);
             }
             diagnostics
         }

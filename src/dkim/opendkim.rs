@@ -1,20 +1,53 @@
 //! The files that make `OpenDKIM` sign with the spec's keys: `KeyTable` (key
 //! name → domain, selector, key file), `SigningTable` (a `refile:` table:
 //! sender pattern → key name), `TrustedHosts` (whose mail is signed, not
-//! verified), and the `main.cf` lines that hand mail to the milter. Only the
-//! signing selector (the first) of each domain goes into the tables; the
-//! other selectors are only published.
-//!
-//! Not yet wired into `render`: that needs the file list and `main.cf.j2`
-//! to learn about these (see the notes).
+//! verified), the context of `opendkim.conf` (the daemon's own settings,
+//! from `templates/opendkim/opendkim.conf.j2`), and the `main.cf` lines
+//! that hand mail to the milter. Only the signing selector (the first) of
+//! each domain goes into the tables; the other selectors are only published.
 
 use std::fmt::Write as _;
+
+use serde::Serialize;
 
 use super::KeyRef;
 use crate::spec::Spec;
 
-/// Where the milter listens; the `Socket` of `opendkim.conf` must match.
-pub const MILTER_SOCKET: &str = "inet:127.0.0.1:8891";
+/// Where the milter listens: `opendkim.conf`'s `Socket` and Postfix's
+/// `smtpd_milters` are both made from these, so they cannot disagree.
+pub const MILTER_ADDRESS: &str = "127.0.0.1";
+pub const MILTER_PORT: u16 = 8891;
+
+/// What `opendkim.conf.j2` fills in.
+#[derive(Debug, Serialize)]
+pub struct OpenDkimConf<'a> {
+    pub header: &'a str,
+    pub hostname: &'a str,
+    pub milter_address: &'static str,
+    pub milter_port: u16,
+    /// Where the tables are read from once installed: `[dkim] opendkim_dir`
+    /// (also when rendering elsewhere with `--out`, as for Dovecot).
+    pub tables_dir: String,
+    /// `[dkim] resolver_config`: the verifier's libunbound configuration.
+    pub resolver_config: Option<String>,
+}
+
+impl<'a> OpenDkimConf<'a> {
+    pub fn new(spec: &'a Spec, header: &'a str) -> Self {
+        OpenDkimConf {
+            header,
+            hostname: &spec.server.hostname,
+            milter_address: MILTER_ADDRESS,
+            milter_port: MILTER_PORT,
+            tables_dir: spec.dkim.opendkim_dir.display().to_string(),
+            resolver_config: spec
+                .dkim
+                .resolver_config
+                .as_ref()
+                .map(|path| path.display().to_string()),
+        }
+    }
+}
 
 /// The key name `OpenDKIM`'s tables use for a key: its DNS record name.
 fn key_name(key: &KeyRef) -> String {
@@ -71,11 +104,12 @@ pub fn milter_parameters(keys: &[KeyRef]) -> Vec<(&'static str, String)> {
     if signing(keys).next().is_none() {
         return Vec::new();
     }
+    let socket = format!("inet:{MILTER_ADDRESS}:{MILTER_PORT}");
     vec![
         ("milter_default_action", "accept".to_owned()),
         ("milter_protocol", "6".to_owned()),
-        ("smtpd_milters", MILTER_SOCKET.to_owned()),
-        ("non_smtpd_milters", MILTER_SOCKET.to_owned()),
+        ("smtpd_milters", socket.clone()),
+        ("non_smtpd_milters", socket),
     ]
 }
 

@@ -7,6 +7,7 @@
 
 pub mod apply;
 pub mod context;
+pub mod daemon_check;
 pub mod maps;
 
 use std::path::{Path, PathBuf};
@@ -17,12 +18,16 @@ use minijinja::{Environment, UndefinedBehavior};
 use crate::spec::Spec;
 
 /// The embedded templates, by file name.
-pub const TEMPLATES: [(&str, &str); 3] = [
+pub const TEMPLATES: [(&str, &str); 4] = [
     ("main.cf.j2", include_str!("../../templates/main.cf.j2")),
     ("master.cf.j2", include_str!("../../templates/master.cf.j2")),
     (
         "dovecot/dovecot.conf.j2",
         include_str!("../../templates/dovecot/dovecot.conf.j2"),
+    ),
+    (
+        "opendkim/opendkim.conf.j2",
+        include_str!("../../templates/opendkim/opendkim.conf.j2"),
     ),
 ];
 
@@ -233,6 +238,20 @@ pub fn render(spec: &Spec, template_dir: Option<&Path>) -> Result<Vec<RenderedFi
     let keys = crate::dkim::keys(spec);
     if keys.iter().any(|k| k.signing) {
         let keys = absolute_key_paths(keys);
+        let conf = render_template(
+            &env,
+            "opendkim/opendkim.conf.j2",
+            Value::from(Serde(crate::dkim::opendkim::OpenDkimConf::new(
+                spec, &header,
+            ))),
+        )?;
+        files.push(RenderedFile {
+            target: Target::OpenDkim,
+            name: "opendkim.conf",
+            contents: conf,
+            compile: None,
+            secret_group: None,
+        });
         let opendkim = |name, text: String| RenderedFile {
             target: Target::OpenDkim,
             name,

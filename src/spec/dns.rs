@@ -33,6 +33,7 @@ pub struct RawDkimSettings {
     pub selector: Option<Spanned<String>>,
     pub algorithm: Option<Spanned<DkimAlgorithm>>,
     pub key_group: Option<Spanned<String>>,
+    pub resolver_config: Option<Spanned<String>>,
 }
 
 /// Top-level `[dns]`: TTL and the records about the mail host itself.
@@ -214,6 +215,10 @@ pub struct DkimSettings {
     /// The group that may read the private keys (`OpenDKIM`'s), when it
     /// exists and keygen runs as root.
     pub key_group: String,
+    /// `OpenDKIM`'s `ResolverConfiguration`: an unbound configuration for
+    /// the DNS lookups of verification. None: libunbound resolves from the
+    /// root with the DNSSEC trust anchor.
+    pub resolver_config: Option<PathBuf>,
 }
 
 /// `[dns]`, resolved.
@@ -380,6 +385,14 @@ pub fn validate_settings(
         ),
         None => Some(DEFAULT_KEY_GROUP.to_owned()),
     };
+    let resolver_config = dkim.resolver_config.as_ref().map(|path| {
+        c.check(
+            path,
+            "dkim.resolver_config",
+            "the absolute path of an unbound configuration file",
+            |s| names::absolute_path(s).map(PathBuf::from),
+        )
+    });
     let algorithm = dkim
         .algorithm
         .as_ref()
@@ -455,6 +468,7 @@ pub fn validate_settings(
                     selector,
                     algorithm,
                     key_group,
+                    resolver_config: resolver_config.flatten(),
                 },
                 DnsSettings {
                     ttl,

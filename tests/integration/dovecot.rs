@@ -218,34 +218,55 @@ fn client_config_prints_settings_and_writes_autoconfig() {
     assert_eq!(value["outgoing"][0]["tls"], "STARTTLS");
 }
 
-/// `mailctl validate` hands the rendered dovecot.conf to `doveconf -n`: a
-/// template that Dovecot would refuse makes the spec invalid (exit 1).
+/// `mailctl validate` hands the rendered `dovecot.conf` to `doveconf -n` and
+/// the rendered `opendkim.conf` to `opendkim -n`: a template override that
+/// the daemon would refuse makes the spec invalid (exit 1), and the stock
+/// templates pass.
 #[test]
-fn validate_runs_doveconf_on_the_rendered_configuration() {
-    support::require_program("doveconf");
-    let dir = tempfile::tempdir().unwrap();
-    let templates = dir.path().join("templates");
-    fs::create_dir_all(templates.join("dovecot")).unwrap();
-    let stock =
-        fs::read_to_string(support::repo().join("templates/dovecot/dovecot.conf.j2")).unwrap();
-    fs::write(
-        templates.join("dovecot/dovecot.conf.j2"),
-        format!("{stock}no_such_setting = 1\n"),
-    )
-    .unwrap();
-    let spec = support::example("multi-domain.toml");
-    let result = run(mailctl()
-        .args(["validate", "--spec"])
-        .arg(&spec)
-        .arg("--templates")
-        .arg(&templates));
-    assert_eq!(result.code, 1, "{}", result.stderr);
-    assert!(
-        result.stderr.contains("error[doveconf]")
-            && result.stderr.contains("Unknown setting: no_such_setting"),
-        "{}",
-        result.stderr
-    );
-    let clean = run(mailctl().args(["validate", "--spec"]).arg(&spec));
-    assert_eq!(clean.code, 0, "{}", clean.stderr);
+fn validate_runs_the_daemons_own_checks_on_the_rendered_configuration() {
+    for (program, template, bad_line, said) in [
+        (
+            "doveconf",
+            "dovecot/dovecot.conf.j2",
+            "no_such_setting = 1",
+            "Unknown setting: no_such_setting",
+        ),
+        (
+            "opendkim",
+            "opendkim/opendkim.conf.j2",
+            "NoSuchSetting yes",
+            "unrecognized parameter",
+        ),
+    ] {
+        support::require_program(program);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("templates").join(template);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let stock = fs::read_to_string(support::repo().join("templates").join(template)).unwrap();
+        fs::write(&path, format!("{stock}{bad_line}\n")).unwrap();
+        let spec = support::example("multi-domain.toml");
+        let result = run(mailctl()
+            .args(["validate", "--spec"])
+            .arg(&spec)
+            .arg("--templates")
+            .arg(dir.path().join("templates")));
+        assert_eq!(result.code, 1, "{program}: {}", result.stderr);
+        assert!(
+            result.stderr.contains(&format!("error[{program}]")) && result.stderr.contains(said),
+            "{program}: {}",
+            result.stderr
+        );
+    }
+    for spec in support::examples() {
+        let clean = run(mailctl().args(["validate", "-v", "--spec"]).arg(&spec));
+        assert_eq!(clean.code, 0, "{}: {}", spec.display(), clean.stderr);
+        for program in ["doveconf", "opendkim"] {
+            assert!(
+                clean.stderr.contains(&format!("{program}: ")),
+                "{}: validate did not run {program}:\n{}",
+                spec.display(),
+                clean.stderr
+            );
+        }
+    }
 }

@@ -550,6 +550,7 @@ fn render_json_report() {
             "[TMP]/dovecot/dovecot.conf",
             "[TMP]/dovecot/users",
             "[TMP]/dovecot/passwd",
+            "[TMP]/opendkim/opendkim.conf",
             "[TMP]/opendkim/KeyTable",
             "[TMP]/opendkim/SigningTable",
             "[TMP]/opendkim/TrustedHosts",
