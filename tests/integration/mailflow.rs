@@ -6,28 +6,36 @@
 //! accept mail only after AUTH, only inside TLS, and only from a sender
 //! address the login owns.
 //!
-//! Submitted mail is DKIM-signed by an `OpenDKIM` milter using the key of
-//! `mailctl dkim keygen` and the tables `mailctl render` writes, and the
-//! signature verifies (dkimpy) against the TXT value `mailctl dkim show` prints.
+//! The DNS is a Knot serving the zones `mailctl dns --format zone` prints.
+//! The certificate of every TLS port is the one `mailctl cert issue`
+//! obtained from Pebble (dns-01, published in that Knot with TSIG), and
+//! clients verify it against Pebble's root and the host name.
+//!
+//! Submitted mail is DKIM-signed by `OpenDKIM`, run with the `opendkim.conf`
+//! and tables `mailctl render` writes and the key of `mailctl dkim keygen`.
+//! The signature verifies (dkimpy) against the key Knot serves, and
+//! `OpenDKIM`'s own verifier passes it when it comes back from outside.
 //!
 //! The test changes only listen addresses, ports (the milter's too), and the
 //! queue, run, data and log directories; everything else is what mailctl
-//! rendered. It writes `OpenDKIM`'s own `opendkim.conf`, which mailctl does not
-//! render (only its tables).
+//! rendered.
 
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+use super::knot::Knot;
+use super::pebble::Pebble;
 use crate::support::{self, Run, mailctl, run};
 
-const PROGRAMS: [&str; 10] = [
+const PROGRAMS: [&str; 11] = [
     "opendkim",
+    "opendkim-testkey",
     "postconf",
     "postfix",
     "postqueue",
@@ -39,11 +47,14 @@ const PROGRAMS: [&str; 10] = [
     "doveconf",
 ];
 const FIXTURE: &str = "tests/fixtures/e2e/mailflow.toml";
+const HOST: &str = "mx.example.test";
 const PASSWORDS: [(&str, &str); 3] = [
     ("alice@example.test", "alice's secret pass"),
     ("bob@example.test", "bob-pw-2"),
     ("carol@catchall.test", "carol pw 3"),
 ];
+const TSIG_KEY: &str = "mailflow-key";
+const TSIG_SECRET: &str = "bWFpbGZsb3ctdGVzdC10c2lnLXNlY3JldC0zMmJ5dGVz";
 const TIMEOUT: Duration = Duration::from_secs(15);
 
 fn command(program: &str) -> Command {
@@ -63,15 +74,19 @@ fn ok(command: &mut Command) -> Run {
     result
 }
 
-/// Postfix and Dovecot started from one rendered spec. Drop stops both
-/// (Postfix first: its smtpd processes hold Dovecot's auth connection).
+/// Knot, Pebble, Postfix, Dovecot and `OpenDKIM` started from one rendered
+/// spec. Drop stops the mail servers (Postfix first: its smtpd processes
+/// hold Dovecot's auth connection); Knot and Pebble stop with their guards.
 struct MailServer {
     root: TempDir,
     conf: PathBuf,
     dovecot_conf: PathBuf,
     dovecot_run: PathBuf,
     vmail: PathBuf,
-    cert: PathBuf,
+    /// Pebble's issuing root: the one CA the clients trust.
+    ca: PathBuf,
+    /// The certificate chain `mailctl cert issue` stored, leaf first.
+    fullchain: PathBuf,
     smtp: u16,
     submission: u16,
     submissions: u16,
@@ -79,26 +94,39 @@ struct MailServer {
     pop3s: u16,
     postfix_started: bool,
     dovecot_started: bool,
-    spec: PathBuf,
     /// `OpenDKIM` in the foreground (`-f`), a child of the test.
     opendkim: Option<std::process::Child>,
+    knot: Knot,
+    _pebble: Pebble,
+}
+
+/// SOA and NS, which `mailctl dns` leaves to the zone's owner.
+fn zone_head(origin: &str) -> String {
+    format!(
+        "$ORIGIN {origin}.\n@ 60 IN SOA ns.{origin}. hostmaster.{origin}. 1 3600 600 86400 60\n\
+         @ 60 IN NS ns.{origin}.\nns.{origin}. 60 IN A 127.0.0.1\n"
+    )
 }
 
 impl MailServer {
+    #[allow(clippy::too_many_lines)] // one recipe, in the order it runs
     fn start() -> MailServer {
         for program in PROGRAMS {
             support::require_program(program);
         }
-        // Short: Dovecot's socket paths must stay under 108 bytes.
+        // Under /run, not /tmp: OpenDKIM refuses a key below a directory
+        // others may write (/tmp is 1777), and the rendered opendkim.conf
+        // keeps that check on. Short: Dovecot's socket paths must stay under
+        // 108 bytes.
         let root = tempfile::Builder::new()
-            .prefix("mf")
-            .tempdir_in("/tmp")
-            .unwrap();
+            .prefix("mailctl-mf")
+            .tempdir_in("/run")
+            .expect("a directory under /run (the test must run as root)");
         let base = root.path().to_path_buf();
         fs::set_permissions(&base, fs::Permissions::from_mode(0o755)).unwrap();
-        let [conf, spool, data, vmail, tls, drun, dstate] =
-            ["conf", "spool", "data", "vmail", "tls", "drun", "dstate"].map(|d| base.join(d));
-        for dir in [&conf, &spool, &data, &vmail, &tls, &drun, &dstate] {
+        let [conf, spool, data, vmail, drun, dstate] =
+            ["conf", "spool", "data", "vmail", "drun", "dstate"].map(|d| base.join(d));
+        for dir in [&conf, &spool, &data, &vmail, &drun, &dstate] {
             fs::create_dir(dir).unwrap();
             fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).unwrap();
         }
@@ -106,40 +134,91 @@ impl MailServer {
             .expect("chown vmail (the test must run as root)");
         std::os::unix::fs::chown(&data, Some(user_id("postfix")), None).unwrap();
         let dovecot_dir = conf.join("dovecot");
-        let cert = tls.join("cert.pem");
-        let key = tls.join("key.pem");
-        let text = fs::read_to_string(support::repo().join(FIXTURE))
-            .unwrap()
-            .replace("@MAILBOX_BASE@", &vmail.display().to_string())
-            .replace("@TLS_CERT@", &cert.display().to_string())
-            .replace("@TLS_KEY@", &key.display().to_string())
-            .replace("@DOVECOT_DIR@", &dovecot_dir.display().to_string())
-            .replace("@QUEUE_DIR@", &spool.display().to_string())
-            .replace("@DKIM_KEYS@", &base.join("dkim").display().to_string());
+        let tsig_secret = base.join("tsig.secret");
+        fs::write(&tsig_secret, format!("{TSIG_SECRET}\n")).unwrap();
+        fs::set_permissions(&tsig_secret, fs::Permissions::from_mode(0o600)).unwrap();
+        // The ports of Knot and Pebble are in the spec: the fixture is filled
+        // in twice, first with what `keygen` and `dns` need.
         let spec = base.join("mailctl.toml");
-        fs::write(&spec, text).unwrap();
-        ok(command("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-days",
-                "2",
-            ])
-            .args([
-                "-subj",
-                "/CN=mx.example.test",
-                "-addext",
-                "subjectAltName=DNS:mx.example.test,IP:127.0.0.1",
-            ])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert));
+        let fill = |dns_server: &str, directory: &str, ca: &Path| {
+            let text = fs::read_to_string(support::repo().join(FIXTURE))
+                .unwrap()
+                .replace("@MAILBOX_BASE@", &vmail.display().to_string())
+                .replace("@DOVECOT_DIR@", &dovecot_dir.display().to_string())
+                .replace("@QUEUE_DIR@", &spool.display().to_string())
+                .replace("@DKIM_KEYS@", &base.join("dkim").display().to_string())
+                .replace(
+                    "@OPENDKIM_DIR@",
+                    &conf.join("opendkim").display().to_string(),
+                )
+                .replace(
+                    "@RESOLVER_CONFIG@",
+                    &base.join("unbound.conf").display().to_string(),
+                )
+                .replace("@ACME_DIRECTORY@", directory)
+                .replace("@ACME_CA@", &ca.display().to_string())
+                .replace("@ACME_STATE@", &base.join("acme").display().to_string())
+                .replace("@DNS_SERVER@", dns_server)
+                .replace("@TSIG_KEY@", TSIG_KEY)
+                .replace("@TSIG_SECRET_FILE@", &tsig_secret.display().to_string());
+            fs::write(&spec, text).unwrap();
+        };
+        fill(
+            "127.0.0.1:53",
+            "https://127.0.0.1:1/dir",
+            &base.join("none"),
+        );
+        let keygen = run(mailctl().args(["dkim", "keygen", "--spec"]).arg(&spec));
+        assert_eq!(keygen.code, 0, "mailctl dkim keygen: {}", keygen.stderr);
+
+        // DNS: what `mailctl dns` says to publish, served by Knot.
+        let zones: Vec<(String, String)> = ["example.test", "catchall.test"]
+            .iter()
+            .map(|origin| {
+                let records = ok(mailctl()
+                    .args(["dns", "--format", "zone", "--domain", origin, "--spec"])
+                    .arg(&spec))
+                .stdout;
+                ((*origin).to_owned(), zone_head(origin) + &records)
+            })
+            .collect();
+        let knot = Knot::start_with_tsig(&zones, TSIG_KEY, TSIG_SECRET);
+        // OpenDKIM's verifier (libunbound) asks only this Knot: `.test` is
+        // not answered from unbound's built-in empty zone, and every other
+        // name goes to Knot too, which refuses it, so nothing leaves loopback.
+        fs::write(
+            base.join("unbound.conf"),
+            format!(
+                "server:\n    do-not-query-localhost: no\n    local-zone: \"test.\" nodefault\n\
+                 forward-zone:\n    name: \".\"\n    forward-addr: 127.0.0.1@{}\n",
+                knot.port
+            ),
+        )
+        .unwrap();
+
+        // The certificate: `mailctl cert issue` against Pebble, by dns-01.
+        let pebble = Pebble::start(knot.port, &[]);
+        fill(
+            &format!("127.0.0.1:{}", knot.port),
+            &pebble.directory(),
+            &pebble.tls_ca,
+        );
+        let issued = run(mailctl().args(["cert", "issue", "--spec"]).arg(&spec));
+        assert_eq!(
+            issued.code,
+            0,
+            "mailctl cert issue: {}\n--- pebble log:\n{}",
+            issued.stderr,
+            pebble.log()
+        );
+        let ca = base.join("pebble-root.pem");
+        fs::write(&ca, pebble.issuing_root()).unwrap();
+        let fullchain = base.join("acme/certs").join(HOST).join("fullchain.pem");
+        assert!(
+            fullchain.is_file(),
+            "no certificate at {}",
+            fullchain.display()
+        );
 
         for (address, password) in PASSWORDS {
             let mut child = mailctl()
@@ -163,8 +242,6 @@ impl MailServer {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        let keygen = run(mailctl().args(["dkim", "keygen", "--spec"]).arg(&spec));
-        assert_eq!(keygen.code, 0, "mailctl dkim keygen: {}", keygen.stderr);
         let rendered = run(mailctl()
             .arg("render")
             .arg("--spec")
@@ -178,7 +255,8 @@ impl MailServer {
             dovecot_conf: dovecot_dir.join("dovecot.conf"),
             dovecot_run: drun.clone(),
             vmail,
-            cert,
+            ca,
+            fullchain,
             smtp: support::free_loopback_port(),
             submission: support::free_loopback_port(),
             submissions: support::free_loopback_port(),
@@ -187,7 +265,8 @@ impl MailServer {
             postfix_started: false,
             dovecot_started: false,
             opendkim: None,
-            spec: spec.clone(),
+            knot,
+            _pebble: pebble,
             root,
         };
 
@@ -231,46 +310,7 @@ impl MailServer {
                 .arg("-MX")
                 .arg(format!("{service}/inet")));
         }
-        support::backdate(&conf);
-        // OpenDKIM: mailctl renders its tables, not its daemon settings; the
-        // milter moves to a free port. Sign-only mode: it never needs DNS.
-        let milter = support::free_loopback_port();
-        let tables = conf.join("opendkim");
-        let opendkim_conf = base.join("opendkim.conf");
-        fs::write(
-            &opendkim_conf,
-            format!(
-                "Syslog no\nMode s\nSocket inet:{milter}@127.0.0.1\nKeyTable file:{t}/KeyTable\n\
-                 SigningTable refile:{t}/SigningTable\nInternalHosts refile:{t}/TrustedHosts\n\
-                 ExternalIgnoreList refile:{t}/TrustedHosts\nCanonicalization relaxed/simple\n\
-                 OversignHeaders From\nRequireSafeKeys false\n",
-                t = tables.display()
-            ),
-        )
-        .unwrap();
-        server.opendkim = Some(
-            command("opendkim")
-                .arg("-f")
-                .arg("-x")
-                .arg(&opendkim_conf)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(fs::File::create(base.join("opendkim.stderr")).unwrap())
-                .spawn()
-                .unwrap(),
-        );
-        assert!(
-            support::wait_for_port(milter, Duration::from_secs(10)),
-            "OpenDKIM did not listen on 127.0.0.1:{milter}: {}",
-            server.log("opendkim.stderr")
-        );
-        support::backdate(&conf);
-        ok(command("postconf")
-            .arg("-c")
-            .arg(&conf)
-            .arg("-e")
-            .arg(format!("smtpd_milters = inet:127.0.0.1:{milter}"))
-            .arg(format!("non_smtpd_milters = inet:127.0.0.1:{milter}")));
+        server.start_opendkim();
         support::backdate(&conf);
         server.postfix_started = true;
         ok(command("postfix").arg("-c").arg(&conf).arg("start"));
@@ -335,6 +375,55 @@ impl MailServer {
         server
     }
 
+    /// `OpenDKIM` with the rendered `opendkim.conf`: only the milter's port,
+    /// the pid file (run directory) and logging (it can only log to syslog,
+    /// which these machines lack) change. Postfix's milter lines follow
+    /// the port.
+    fn start_opendkim(&mut self) {
+        let base = self.root.path();
+        let rendered = self.conf.join("opendkim").join("opendkim.conf");
+        let check = run(command("opendkim").arg("-n").arg("-x").arg(&rendered));
+        assert_eq!(check.code, 0, "opendkim -n: {}", check.stderr);
+        let milter = support::free_loopback_port();
+        let text = fs::read_to_string(&rendered)
+            .unwrap()
+            .replace("inet:8891@", &format!("inet:{milter}@"))
+            .replace(
+                "PidFile                 /run/opendkim/opendkim.pid",
+                &format!(
+                    "PidFile                 {}",
+                    base.join("opendkim.pid").display()
+                ),
+            )
+            .replace("Syslog                  yes", "Syslog                  no")
+            .replace("SyslogSuccess           yes", "SyslogSuccess           no");
+        let moved = base.join("opendkim.conf");
+        fs::write(&moved, text).unwrap();
+        self.opendkim = Some(
+            command("opendkim")
+                .arg("-f")
+                .arg("-x")
+                .arg(&moved)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(fs::File::create(base.join("opendkim.stderr")).unwrap())
+                .spawn()
+                .unwrap(),
+        );
+        assert!(
+            support::wait_for_port(milter, Duration::from_secs(10)),
+            "OpenDKIM did not listen on 127.0.0.1:{milter}: {}",
+            self.log("opendkim.stderr")
+        );
+        support::backdate(&self.conf);
+        ok(command("postconf")
+            .arg("-c")
+            .arg(&self.conf)
+            .arg("-e")
+            .arg(format!("smtpd_milters = inet:127.0.0.1:{milter}"))
+            .arg(format!("non_smtpd_milters = inet:127.0.0.1:{milter}")));
+    }
+
     fn log(&self, name: &str) -> String {
         fs::read_to_string(self.root.path().join(name)).unwrap_or_default()
     }
@@ -347,78 +436,124 @@ impl MailServer {
             .args(args))
     }
 
+    /// curl as a mail client: it trusts only Pebble's root and checks
+    /// the certificate names the host it asked for.
     fn curl(&self, user: &str, password: &str, url: &str, extra: &[&str]) -> Run {
         run(command("curl")
             .args(["-sS", "--max-time", "20", "--cacert"])
-            .arg(&self.cert)
+            .arg(&self.ca)
+            .args(["--resolve", &format!("{HOST}:{}:127.0.0.1", self.imaps)])
+            .args(["--resolve", &format!("{HOST}:{}:127.0.0.1", self.pop3s)])
             .arg("-u")
             .arg(format!("{user}:{password}"))
             .arg(url)
             .args(extra))
     }
 
+    /// The certificate a TLS port presents (`starttls`: the protocol to
+    /// upgrade, as `openssl s_client -starttls` names it) is the leaf of
+    /// what `mailctl cert` stored, and verifies against Pebble's root for
+    /// the host name.
+    fn assert_serves_the_acme_certificate(&self, port: u16, starttls: Option<&str>) {
+        let mut client = command("openssl");
+        client
+            .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
+            .args(["-servername", HOST, "-verify_hostname", HOST])
+            .args(["-verify_return_error", "-CAfile"])
+            .arg(&self.ca);
+        if let Some(protocol) = starttls {
+            client.args(["-starttls", protocol]);
+        }
+        let out = run(client.stdin(Stdio::null()));
+        assert!(
+            out.code == 0 && out.stdout.contains("Verify return code: 0 (ok)"),
+            "TLS on {port} ({starttls:?}) did not verify against Pebble's root for {HOST}:\n{}{}",
+            out.stdout,
+            out.stderr
+        );
+        let begin = "-----BEGIN CERTIFICATE-----";
+        let end = "-----END CERTIFICATE-----";
+        let first = |text: &str| {
+            let start = text.find(begin).expect("a certificate");
+            let stop = text[start..].find(end).expect("its end") + start + end.len();
+            text[start..stop].to_owned()
+        };
+        let stored = fs::read_to_string(&self.fullchain).unwrap();
+        assert_eq!(
+            first(&out.stdout),
+            first(&stored),
+            "port {port} presents another certificate than {}",
+            self.fullchain.display()
+        );
+    }
+
     /// Verify a delivered message's DKIM signature with dkimpy (Debian's
-    /// python3-dkim) against the TXT record `mailctl dkim show` publishes.
+    /// python3-dkim), which looks the key up in the test's Knot (dnspython,
+    /// never the system resolver). A tampered copy must fail.
     fn verify_dkim(&self, message: &str) {
-        let shown = run(mailctl()
-            .args(["dkim", "show", "--format", "json", "--spec"])
-            .arg(&self.spec));
-        let keys: serde_json::Value = serde_json::from_str(&shown.stdout).expect("dkim show JSON");
-        let txt = keys
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|k| k["name"] == "mail._domainkey.example.test")
-            .and_then(|k| k["value"].as_str())
-            .expect("a TXT value for mail._domainkey.example.test")
-            .to_owned();
-        let file = self.root.path().join("signed.eml");
-        fs::write(&file, message).unwrap();
         let python = PathBuf::from("/usr/bin/python3");
         assert!(
             python.is_file(),
             "/usr/bin/python3 is missing; apt-get install python3-dkim"
         );
-        let script = "import sys, dkim\n\
-            txt = sys.argv[2].encode()\n\
-            def dns(name, timeout=5):\n    return txt if name == b'mail._domainkey.example.test.' else None\n\
-            sys.exit(0 if dkim.verify(open(sys.argv[1], 'rb').read(), dnsfunc=dns) else 1)\n";
-        let verified = run(Command::new(&python)
-            .arg("-c")
-            .arg(script)
-            .arg(&file)
-            .arg(&txt));
+        let script = "import sys, dkim, dns.resolver, dns.exception\n\
+            resolver = dns.resolver.Resolver(configure=False)\n\
+            resolver.nameservers = ['127.0.0.1']\n\
+            resolver.port = int(sys.argv[2])\n\
+            def txt(name, timeout=5):\n\
+            \x20   try:\n\
+            \x20       answer = resolver.resolve(name.decode(), 'TXT', lifetime=timeout)\n\
+            \x20   except dns.exception.DNSException:\n\
+            \x20       return None\n\
+            \x20   return b''.join(answer[0].strings)\n\
+            try:\n\
+            \x20   ok = dkim.verify(open(sys.argv[1], 'rb').read(), dnsfunc=txt)\n\
+            except dkim.DKIMException as e:\n\
+            \x20   print('verify error:', e)\n\
+            \x20   ok = False\n\
+            sys.exit(0 if ok else 1)\n";
+        let file = self.root.path().join("signed.eml");
+        let verify = |text: &str| {
+            fs::write(&file, text).unwrap();
+            run(Command::new(&python)
+                .arg("-c")
+                .arg(script)
+                .arg(&file)
+                .arg(self.knot.port.to_string()))
+        };
+        let verified = verify(message);
         assert_eq!(
             verified.code, 0,
-            "dkimpy did not verify the signature (install python3-dkim):\n{}{}",
+            "dkimpy did not verify the signature with the key in Knot (install python3-dkim):\n{}{}",
             verified.stdout, verified.stderr
         );
         // A changed body must fail: the check can fail.
-        fs::write(
-            &file,
-            message
-                .replacen("mailctl", "mailctI", 1)
-                .replace("This is a test", "This is a tesT"),
-        )
-        .unwrap();
-        let tampered = run(Command::new(&python)
-            .arg("-c")
-            .arg(script)
-            .arg(&file)
-            .arg(&txt));
+        let tampered = verify(&message.replace("This is a test", "This is a tesT"));
         assert_ne!(tampered.code, 0, "a tampered message verified");
     }
 
-    /// The text of the message with `subject` in `mailbox`'s Maildir.
-    fn message(&self, mailbox: &str, subject: &str) -> String {
+    /// The text of the first message in `mailbox`'s Maildir that contains
+    /// `needle`, waiting for it up to `TIMEOUT`.
+    fn message(&self, mailbox: &str, needle: &str) -> String {
         let dir = self.vmail.join(mailbox).join("Maildir");
-        ["new", "cur"]
-            .iter()
-            .filter_map(|sub| fs::read_dir(dir.join(sub)).ok())
-            .flatten()
-            .map(|entry| fs::read_to_string(entry.unwrap().path()).unwrap_or_default())
-            .find(|text| text.contains(&format!("Subject: {subject}")))
-            .unwrap_or_default()
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let found = ["new", "cur"]
+                .iter()
+                .filter_map(|sub| fs::read_dir(dir.join(sub)).ok())
+                .flatten()
+                .map(|entry| fs::read_to_string(entry.unwrap().path()).unwrap_or_default())
+                .find(|text| text.contains(needle));
+            if let Some(text) = found {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{mailbox} got no message with `{needle}` within {TIMEOUT:?}\nmaillog:\n{}",
+                self.log("maillog")
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Wait until every subject is in the Maildir of `mailbox` (`domain/local`).
@@ -514,6 +649,13 @@ fn replied(result: &Run, reply: &str) -> bool {
 fn mail_flows_through_lmtp_to_imaps_and_pop3s_and_submission_needs_auth() {
     let server = MailServer::start();
     let (alice, alice_pw) = PASSWORDS[0];
+
+    // Every TLS port presents the certificate `mailctl cert` got from Pebble.
+    server.assert_serves_the_acme_certificate(server.imaps, None);
+    server.assert_serves_the_acme_certificate(server.pop3s, None);
+    server.assert_serves_the_acme_certificate(server.submissions, None);
+    server.assert_serves_the_acme_certificate(server.submission, Some("smtp"));
+    server.assert_serves_the_acme_certificate(server.smtp, Some("smtp"));
     let (bob, bob_pw) = PASSWORDS[1];
     let (carol, carol_pw) = PASSWORDS[2];
 
@@ -553,7 +695,7 @@ fn mail_flows_through_lmtp_to_imaps_and_pop3s_and_submission_needs_auth() {
     );
 
     // Read back with the passwords `mailctl passwd` set.
-    let imap = format!("imaps://127.0.0.1:{}/INBOX", server.imaps);
+    let imap = format!("imaps://{HOST}:{}/INBOX", server.imaps);
     let found = server.curl(alice, alice_pw, &imap, &["-X", "SEARCH SUBJECT mf-alias"]);
     let hits = found
         .stdout
@@ -576,7 +718,7 @@ fn mail_flows_through_lmtp_to_imaps_and_pop3s_and_submission_needs_auth() {
     let pop3 = server.curl(
         carol,
         carol_pw,
-        &format!("pop3s://127.0.0.1:{}/1", server.pop3s),
+        &format!("pop3s://{HOST}:{}/1", server.pop3s),
         &[],
     );
     assert!(
@@ -588,7 +730,7 @@ fn mail_flows_through_lmtp_to_imaps_and_pop3s_and_submission_needs_auth() {
     let refused = server.curl(
         bob,
         bob_pw,
-        &format!("pop3s://127.0.0.1:{}/", server.pop3s),
+        &format!("pop3s://{HOST}:{}/", server.pop3s),
         &[],
     );
     assert_eq!(
@@ -605,7 +747,7 @@ fn mail_flows_through_lmtp_to_imaps_and_pop3s_and_submission_needs_auth() {
     let wrong = server.curl(
         alice,
         "wrong password",
-        &format!("pop3s://127.0.0.1:{}/", server.pop3s),
+        &format!("pop3s://{HOST}:{}/", server.pop3s),
         &[],
     );
     assert_eq!(
@@ -703,14 +845,77 @@ fn mail_flows_through_lmtp_to_imaps_and_pop3s_and_submission_needs_auth() {
     );
     server.wait_for("example.test/bob", &["mf-submission"]);
     // Submitted mail is DKIM-signed with the key `mailctl dkim keygen` made.
-    let signed = server.message("example.test/bob", "mf-submission");
+    let signed = server.message("example.test/bob", "Subject: mf-submission");
     assert!(
         signed.contains("DKIM-Signature: v=1; a=rsa-sha256;")
             && signed.contains("d=example.test; s=mail;"),
         "the submitted message carries no DKIM signature of example.test:\n{signed}"
     );
     server.verify_dkim(&signed);
+    // The key OpenDKIM signs with is the one in DNS (its own check, through
+    // the rendered opendkim.conf and resolver configuration).
+    let testkey = run(command("opendkim-testkey")
+        .arg("-x")
+        .arg(server.conf.join("opendkim").join("opendkim.conf"))
+        .arg("-vvv"));
+    assert!(
+        testkey.code == 0
+            && format!("{}{}", testkey.stdout, testkey.stderr).contains("1 pass, 0 fail"),
+        "opendkim-testkey: {}{}",
+        testkey.stdout,
+        testkey.stderr
+    );
     server.wait_for("example.test/alice", &["mf-submissions"]);
+
+    // The signed message coming back from outside (127.0.0.2, not an
+    // internal host) passes OpenDKIM's verifier, which looks the key up in
+    // Knot; a changed body fails it.
+    // A header added above the signature is not signed: it tells the
+    // two copies apart without breaking either.
+    let resent = &signed[signed.find("DKIM-Signature:").expect("a signature")..];
+    for (case, body, verdict) in [
+        ("intact", "This is a test", "dkim=pass"),
+        ("tampered", "This is a tesT", "dkim=fail"),
+    ] {
+        let eml = server.root.path().join(format!("{case}.eml"));
+        fs::write(
+            &eml,
+            format!(
+                "X-Mailflow-Case: {case}\n{}",
+                resent.replace("This is a test", body)
+            ),
+        )
+        .unwrap();
+        let r = MailServer::swaks(
+            server.smtp,
+            &[
+                "--local-interface",
+                "127.0.0.2",
+                "--from",
+                alice,
+                "--to",
+                carol,
+                "--data",
+                &eml.display().to_string(),
+            ],
+        );
+        assert!(
+            r.code == 0 && replied(&r, "250 2.0.0 Ok: queued"),
+            "resending the {case} signed message exited {}:\n{}{}",
+            r.code,
+            r.stdout,
+            r.stderr
+        );
+        let delivered = server.message("catchall.test/carol", &format!("X-Mailflow-Case: {case}"));
+        let Some((_, results)) = delivered.split_once(&format!("Authentication-Results: {HOST};"))
+        else {
+            panic!("the {case} copy has no Authentication-Results:\n{delivered}");
+        };
+        assert!(
+            results.trim_start().starts_with(verdict),
+            "OpenDKIM's verdict on the {case} copy is not {verdict}:\n{delivered}"
+        );
+    }
 
     // Refused: AUTH outside TLS, relaying without AUTH, someone else's address.
     let r = send(
