@@ -119,6 +119,13 @@ pub fn write_key(
         .file_name()
         .map_or_else(|| "key".into(), |n| n.to_string_lossy().into_owned());
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    // A temp file of this name is a leftover of a killed run whose pid we
+    // now have: no live process writes it.
+    let _ = fs::remove_file(&temp);
+    // Only the final link may find the key already there (another keygen
+    // won the race): that is "kept". AlreadyExists anywhere else is a
+    // failure to write, and must not be reported as a kept key.
+    let mut linking = false;
     let result = (|| {
         let mut file = OpenOptions::new()
             .write(true)
@@ -137,14 +144,16 @@ pub fn write_key(
         } else {
             // A hard link fails if `path` exists: no key is ever overwritten
             // by a race with another keygen.
+            linking = true;
             fs::hard_link(&temp, path)?;
+            linking = false;
             fs::remove_file(&temp)?;
         }
         fs::File::open(dir)?.sync_all()
     })();
     if let Err(e) = result {
         let _ = fs::remove_file(&temp);
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
+        if linking && e.kind() == std::io::ErrorKind::AlreadyExists {
             return Ok(Written::Kept);
         }
         return Err(error(e));
@@ -227,5 +236,23 @@ mod tests {
             1,
             "no temp file left"
         );
+    }
+
+    #[test]
+    fn a_stale_temp_file_is_not_taken_for_a_kept_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("example.com/mail.pem");
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let stale = path
+            .parent()
+            .unwrap()
+            .join(format!(".mail.pem.{}.tmp", std::process::id()));
+        fs::write(&stale, "left by a killed run").unwrap();
+        assert_eq!(
+            write_key(&path, "one", false, KeyAccess::NotRoot).unwrap(),
+            Written::Created
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "one");
+        assert!(!stale.exists());
     }
 }
