@@ -867,38 +867,67 @@ fn check_tls_files(path: &Path, main: &MainCf, context: &Context, findings: &mut
             .get(&key_name)
             .map(|p| context.expand(&p.value))
             .or_else(|| cert.clone());
-        if let (Some(cert), Some(key)) = (cert, key)
-            && Path::new(&cert).is_file()
-            && Path::new(&key).is_file()
-            && let Some(false) = key_matches(Path::new(&cert), Path::new(&key))
-        {
-            let p = main
-                .get(&key_name)
-                .or_else(|| main.get(&cert_name))
-                .expect("one of them is set");
-            findings.push(
+        let (Some(cert), Some(key)) = (cert, key) else {
+            continue;
+        };
+        if !Path::new(&cert).is_file() || !Path::new(&key).is_file() {
+            continue;
+        }
+        let p = main
+            .get(&key_name)
+            .or_else(|| main.get(&cert_name))
+            .expect("one of them is set");
+        let location = at(path, p.line, p.line_text, p.column, p.name.len());
+        match key_matches(Path::new(&cert), Path::new(&key)) {
+            Ok(true) => {}
+            Ok(false) => findings.push(
                 Diagnostic::error(
                     "tls-key-mismatch",
                     format!("the private key `{key}` does not belong to the certificate `{cert}`"),
                 )
-                .at(at(path, p.line, p.line_text, p.column, p.name.len()))
+                .at(location)
                 .key(key_name.as_str())
                 .help("point both parameters at the files of the same certificate; every TLS handshake fails otherwise"),
-            );
+            ),
+            Err(why) => findings.push(
+                Diagnostic::warning(
+                    "tls-key-unchecked",
+                    format!("whether the private key `{key}` belongs to the certificate `{cert}` was not checked: {why}"),
+                )
+                .at(location)
+                .key(key_name.as_str())
+                .help("check that openssl is installed and both files are PEM (the certificate, its private key) this user can read, then run lint again"),
+            ),
         }
     }
 }
 
 /// Whether the key's public half is the certificate's, asking `openssl`.
-/// `None` when that cannot be told: openssl missing, a file unreadable.
-fn key_matches(cert: &Path, key: &Path) -> Option<bool> {
+/// An error says why that cannot be told (openssl missing, a file it
+/// cannot read or parse).
+fn key_matches(cert: &Path, key: &Path) -> Result<bool, String> {
     let public = |args: &[&str], file: &Path| {
-        let output = Command::new("openssl").args(args).arg(file).output().ok()?;
-        output.status.success().then_some(output.stdout)
+        let output = Command::new("openssl")
+            .args(args)
+            .arg(file)
+            .output()
+            .map_err(|e| format!("cannot run openssl: {e}"))?;
+        if output.status.success() {
+            Ok(output.stdout)
+        } else {
+            Err(format!(
+                "openssl cannot read `{}`: {}",
+                file.display(),
+                String::from_utf8_lossy(&output.stderr)
+                    .lines()
+                    .next()
+                    .unwrap_or("no reason given")
+            ))
+        }
     };
     let from_cert = public(&["x509", "-noout", "-pubkey", "-in"], cert)?;
     let from_key = public(&["pkey", "-pubout", "-in"], key)?;
-    Some(from_cert == from_key)
+    Ok(from_cert == from_key)
 }
 
 /// Map types compiled by postmap, and the file each produces.

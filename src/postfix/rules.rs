@@ -142,6 +142,13 @@ pub const RULES: &[Rule] = &[
         "every TLS handshake fails: `key values mismatch`",
     ),
     rule(
+        "tls-key-unchecked",
+        Warning,
+        "main.cf (on disk)",
+        "a TLS certificate and key that could not be compared: `openssl` is not installed, or cannot read one of them",
+        "a mismatch (`tls-key-mismatch`) would go unnoticed until every TLS handshake fails",
+    ),
+    rule(
         "map-source-missing",
         Error,
         "main.cf (on disk)",
