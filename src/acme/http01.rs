@@ -15,6 +15,10 @@ use tokio::net::TcpListener;
 use super::{AcmeError, create_dir, write_atomic};
 
 const PREFIX: &str = "/.well-known/acme-challenge/";
+/// Connections answered at once (validation servers use a handful).
+const MAX_CONNECTIONS: usize = 64;
+/// The pause after a failed accept.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
 /// Token → key authorization.
 type Tokens = Arc<Mutex<HashMap<String, String>>>;
@@ -35,15 +39,26 @@ impl Responder {
         let address = listener.local_addr().unwrap_or(address);
         let tokens: Tokens = Arc::default();
         let shared = tokens.clone();
+        // At most this many connections are answered at once: a flood of
+        // connections waits in the backlog instead of using up our files.
+        let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         let task = tokio::spawn(async move {
             loop {
+                let Ok(slot) = slots.clone().acquire_owned().await else {
+                    return;
+                };
                 let Ok((stream, _)) = listener.accept().await else {
+                    // Out of file descriptors (EMFILE, ENFILE) or a connection
+                    // reset before we took it: pause rather than spin, since
+                    // accept fails again at once while the cause lasts.
+                    tokio::time::sleep(ACCEPT_RETRY).await;
                     continue;
                 };
                 let tokens = shared.clone();
                 tokio::spawn(async move {
                     let _ =
                         tokio::time::timeout(Duration::from_secs(10), answer(stream, tokens)).await;
+                    drop(slot);
                 });
             }
         });
@@ -157,5 +172,69 @@ impl Drop for Webroot {
                 let _ = std::fs::remove_dir(parent);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn get(address: SocketAddr, path: &str) -> std::io::Result<String> {
+        let mut stream = tokio::net::TcpStream::connect(address).await?;
+        stream
+            .write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .await?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await?;
+        Ok(response)
+    }
+
+    #[tokio::test]
+    async fn answers_only_known_tokens() {
+        let responder = Responder::start("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        responder.add("tok-1", "tok-1.thumbprint");
+        let known = get(responder.address, "/.well-known/acme-challenge/tok-1")
+            .await
+            .unwrap();
+        assert!(known.starts_with("HTTP/1.1 200 OK"), "{known}");
+        assert!(known.ends_with("\r\n\r\ntok-1.thumbprint"), "{known}");
+        for path in [
+            "/.well-known/acme-challenge/tok-2",
+            "/.well-known/acme-challenge/../tok-1",
+            "/tok-1",
+        ] {
+            let other = get(responder.address, path).await.unwrap();
+            assert!(other.starts_with("HTTP/1.1 404"), "{path}: {other}");
+        }
+    }
+
+    /// Idle connections hold at most `MAX_CONNECTIONS` answers at once; the
+    /// next waits in the backlog and is answered when one of them closes.
+    #[tokio::test]
+    async fn a_flood_of_idle_connections_waits_in_the_backlog() {
+        let responder = Responder::start("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        responder.add("tok", "tok.thumbprint");
+        let mut idle = Vec::new();
+        for _ in 0..MAX_CONNECTIONS {
+            idle.push(
+                tokio::net::TcpStream::connect(responder.address)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let waiting = tokio::spawn(get(responder.address, "/.well-known/acme-challenge/tok"));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!waiting.is_finished(), "answered beyond the limit");
+        drop(idle.pop());
+        let answer = tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("answered once a slot was free")
+            .unwrap()
+            .unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
     }
 }
