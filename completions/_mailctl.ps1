@@ -180,7 +180,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailctl' -ScriptBlock {
         'mailctl;cert;issue' {
             [CompletionResult]::new('--spec', '--spec', [CompletionResultType]::ParameterName, 'The spec file [default: ./mailctl.toml, then /etc/mailctl/mailctl.toml]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Run the whole flow against the CA''s staging server (Let''s Encrypt''s, or the configured directory for other CAs) and store nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Run the whole flow against the CA''s staging server and store nothing (Let''s Encrypt''s staging server; other CAs: the configured directory, whose certificate is then a real one)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more: what was done and how long each step took')

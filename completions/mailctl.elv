@@ -164,7 +164,7 @@ set edit:completion:arg-completer[mailctl] = {|@words|
         &'mailctl;cert;issue'= {
             cand --spec 'The spec file [default: ./mailctl.toml, then /etc/mailctl/mailctl.toml]'
             cand --color 'When to colour output'
-            cand --dry-run 'Run the whole flow against the CA''s staging server (Let''s Encrypt''s, or the configured directory for other CAs) and store nothing'
+            cand --dry-run 'Run the whole flow against the CA''s staging server and store nothing (Let''s Encrypt''s staging server; other CAs: the configured directory, whose certificate is then a real one)'
             cand -q 'Print only errors'
             cand --quiet 'Print only errors'
             cand -v 'Print more: what was done and how long each step took'

@@ -145,7 +145,7 @@ complete -c mailctl -n "__fish_mailctl_using_subcommand cert; and __fish_seen_su
 complete -c mailctl -n "__fish_mailctl_using_subcommand cert; and __fish_seen_subcommand_from issue" -l color -d 'When to colour output' -r -f -a "auto\t'Colour when stderr is a terminal and `NO_COLOR` is not set'
 always\t''
 never\t''"
-complete -c mailctl -n "__fish_mailctl_using_subcommand cert; and __fish_seen_subcommand_from issue" -l dry-run -d 'Run the whole flow against the CA\'s staging server (Let\'s Encrypt\'s, or the configured directory for other CAs) and store nothing'
+complete -c mailctl -n "__fish_mailctl_using_subcommand cert; and __fish_seen_subcommand_from issue" -l dry-run -d 'Run the whole flow against the CA\'s staging server and store nothing (Let\'s Encrypt\'s staging server; other CAs: the configured directory, whose certificate is then a real one)'
 complete -c mailctl -n "__fish_mailctl_using_subcommand cert; and __fish_seen_subcommand_from issue" -s q -l quiet -d 'Print only errors'
 complete -c mailctl -n "__fish_mailctl_using_subcommand cert; and __fish_seen_subcommand_from issue" -s v -l verbose -d 'Print more: what was done and how long each step took'
 complete -c mailctl -n "__fish_mailctl_using_subcommand cert; and __fish_seen_subcommand_from issue" -s h -l help -d 'Print help (see more with \'--help\')'

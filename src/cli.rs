@@ -403,8 +403,9 @@ pub enum CertCommand {
 
 #[derive(Debug, Args)]
 pub struct CertIssueArgs {
-    /// Run the whole flow against the CA's staging server (Let's Encrypt's, or the
-    /// configured directory for other CAs) and store nothing
+    /// Run the whole flow against the CA's staging server and store nothing (Let's
+    /// Encrypt's staging server; other CAs: the configured directory, whose
+    /// certificate is then a real one)
     #[arg(long)]
     pub dry_run: bool,
 }

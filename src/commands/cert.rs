@@ -101,6 +101,14 @@ fn obtain(
     } else {
         settings.directory.as_str()
     };
+    if dry_run && directory != LETSENCRYPT_STAGING {
+        // Only Let's Encrypt has a staging server mailctl knows. For any
+        // other directory the dry run's certificate is a real one, counted
+        // against that CA's limits; say so before ordering it.
+        output.warning(&format!(
+            "`{directory}` has no staging server that mailctl knows: the dry run orders a real certificate from it (stored nowhere)"
+        ));
+    }
     let names = &settings.names;
     let previous = if store.exists() {
         certificate::read(&store.fullchain()).ok()

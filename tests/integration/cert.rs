@@ -528,6 +528,14 @@ fn dry_run_goes_through_the_flow_and_stores_nothing() {
         "{}",
         out.stderr
     );
+    // Pebble is not a staging server mailctl knows: the user is told the
+    // dry run's certificate is real.
+    assert!(
+        out.stderr
+            .contains("has no staging server that mailctl knows"),
+        "{}",
+        out.stderr
+    );
     assert!(!lab.cert_dir().join("fullchain.pem").exists());
     assert!(lab.versions().is_empty());
     // With a certificate in place, a forced dry run leaves it alone.
