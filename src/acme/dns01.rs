@@ -1,6 +1,7 @@
 //! Answering dns-01 (RFC 8555 §8.4): `_acme-challenge` TXT records added and
 //! removed by RFC 2136 dynamic update, signed with TSIG (RFC 8945), and a
-//! wait until the primary serves them.
+//! wait until the primary serves them. Answers to an UPDATE count only when
+//! their TSIG signature verifies (RFC 8945 §5.3).
 //!
 //! Hand-written on purpose: an UPDATE with a TSIG record and a TXT query
 //! are a few hundred bytes of well-specified wire format, where the DNS
@@ -96,16 +97,7 @@ pub async fn publish(
         reason,
     };
     let message = update_message(dns, records, CLASS_IN, TTL);
-    let signed = sign(
-        &message,
-        &dns.tsig_key,
-        dns.tsig_algorithm,
-        secret,
-        unix_now(),
-    );
-    exchange(dns.server, &signed)
-        .and_then(|r| check_response(&r, &message))
-        .map_err(update)?;
+    send_update(dns, secret, &message).map_err(update)?;
     progress(&format!(
         "published {} TXT record{} in `{}` at {}",
         records.len(),
@@ -138,14 +130,7 @@ pub async fn publish(
 /// it must not hide the outcome of the order.
 pub fn withdraw(dns: &Dns01, secret: &[u8], records: &[TxtRecord], progress: Progress<'_>) {
     let message = update_message(dns, records, CLASS_NONE, 0);
-    let signed = sign(
-        &message,
-        &dns.tsig_key,
-        dns.tsig_algorithm,
-        secret,
-        unix_now(),
-    );
-    match exchange(dns.server, &signed).and_then(|r| check_response(&r, &message)) {
+    match send_update(dns, secret, &message) {
         Ok(()) => progress(&format!(
             "removed the `_acme-challenge` records from `{}`",
             dns.zone
@@ -155,6 +140,27 @@ pub fn withdraw(dns: &Dns01, secret: &[u8], records: &[TxtRecord], progress: Pro
             dns.zone, dns.server
         )),
     }
+}
+
+/// Sign an UPDATE, send it, and accept only a signed success.
+fn send_update(dns: &Dns01, secret: &[u8], message: &[u8]) -> Result<(), String> {
+    let (signed, mac) = sign(
+        message,
+        &dns.tsig_key,
+        dns.tsig_algorithm,
+        secret,
+        unix_now(),
+    );
+    let response = exchange(dns.server, &signed)?;
+    check_response(&response, message)?;
+    verify_response(
+        &response,
+        &mac,
+        &dns.tsig_key,
+        dns.tsig_algorithm,
+        secret,
+        unix_now(),
+    )
 }
 
 fn unix_now() -> u64 {
@@ -234,8 +240,15 @@ fn mac(algorithm: TsigAlgorithm, secret: &[u8], data: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Append a TSIG record (RFC 8945 §4.2) signing `message`.
-fn sign(message: &[u8], key: &str, algorithm: TsigAlgorithm, secret: &[u8], now: u64) -> Vec<u8> {
+/// Append a TSIG record (RFC 8945 §4.2) signing `message`; also returns
+/// the MAC, which the response's signature covers (§5.3).
+fn sign(
+    message: &[u8],
+    key: &str,
+    algorithm: TsigAlgorithm,
+    secret: &[u8],
+    now: u64,
+) -> (Vec<u8>, Vec<u8>) {
     let time = now.to_be_bytes();
     let time48 = &time[2..8];
     // The TSIG variables (§4.3.3) after the message.
@@ -269,7 +282,219 @@ fn sign(message: &[u8], key: &str, algorithm: TsigAlgorithm, secret: &[u8], now:
     out.extend_from_slice(&0u32.to_be_bytes());
     push_u16(&mut out, u16::try_from(rdata.len()).unwrap_or(0));
     out.extend_from_slice(&rdata);
-    out
+    (out, mac)
+}
+
+/// The TSIG record at the end of a response, as RFC 8945 §4.2 lays it out.
+struct ResponseTsig {
+    /// Where the record starts: the signed part of the message ends here.
+    start: usize,
+    /// Key and algorithm names in canonical form (uncompressed, lower case).
+    key: Vec<u8>,
+    algorithm: Vec<u8>,
+    time: [u8; 6],
+    fudge: u16,
+    mac: Vec<u8>,
+    original_id: [u8; 2],
+    error: u16,
+    other: Vec<u8>,
+}
+
+/// A name at `i` in canonical wire form, following compression pointers,
+/// and the offset after it where it appears.
+fn read_name(m: &[u8], mut i: usize) -> Option<(Vec<u8>, usize)> {
+    let mut name = Vec::new();
+    let mut after = None;
+    // Each pointer must go backwards: no loops.
+    let mut limit = i;
+    loop {
+        let len = *m.get(i)?;
+        if len & 0xc0 == 0xc0 {
+            let target = usize::from(u16::from_be_bytes([len & 0x3f, *m.get(i + 1)?]));
+            after.get_or_insert(i + 2);
+            if target >= limit {
+                return None;
+            }
+            limit = target;
+            i = target;
+            continue;
+        }
+        name.push(len);
+        if len == 0 {
+            return Some((name, after.unwrap_or(i + 1)));
+        }
+        let label = m.get(i + 1..i + 1 + usize::from(len))?;
+        name.extend(label.iter().map(u8::to_ascii_lowercase));
+        i += 1 + usize::from(len);
+    }
+}
+
+/// The response's TSIG record: `Ok(None)` when it has none, `Err` when
+/// the message cannot be parsed.
+fn response_tsig(m: &[u8]) -> Result<Option<ResponseTsig>, String> {
+    let malformed = || "malformed answer".to_owned();
+    let u16_at = |i: usize| -> Result<u16, String> {
+        Ok(u16::from_be_bytes([
+            *m.get(i).ok_or_else(malformed)?,
+            *m.get(i + 1).ok_or_else(malformed)?,
+        ]))
+    };
+    let counts = [u16_at(4)?, u16_at(6)?, u16_at(8)?, u16_at(10)?];
+    let mut i = 12;
+    for _ in 0..counts[0] {
+        i = skip_name(m, i).ok_or_else(malformed)? + 4;
+    }
+    let records = counts[1..].iter().map(|&n| usize::from(n)).sum::<usize>();
+    let mut last = None;
+    for _ in 0..records {
+        let start = i;
+        i = skip_name(m, i).ok_or_else(malformed)?;
+        let rtype = u16_at(i)?;
+        let rdlen = usize::from(u16_at(i + 8)?);
+        last = Some((start, rtype, i + 10, i + 10 + rdlen));
+        i += 10 + rdlen;
+    }
+    if i > m.len() {
+        return Err(malformed());
+    }
+    let Some((start, TYPE_TSIG, rdata, end)) = last else {
+        return Ok(None);
+    };
+    let (key, _) = read_name(m, start).ok_or_else(malformed)?;
+    let (algorithm, mut j) = read_name(m, rdata).ok_or_else(malformed)?;
+    let time: [u8; 6] = m
+        .get(j..j + 6)
+        .and_then(|t| t.try_into().ok())
+        .ok_or_else(malformed)?;
+    let fudge = u16_at(j + 6)?;
+    let mac_len = usize::from(u16_at(j + 8)?);
+    let mac = m
+        .get(j + 10..j + 10 + mac_len)
+        .ok_or_else(malformed)?
+        .to_vec();
+    j += 10 + mac_len;
+    let original_id = [
+        *m.get(j).ok_or_else(malformed)?,
+        *m.get(j + 1).ok_or_else(malformed)?,
+    ];
+    let error = u16_at(j + 2)?;
+    let other_len = usize::from(u16_at(j + 4)?);
+    let other = m
+        .get(j + 6..j + 6 + other_len)
+        .ok_or_else(malformed)?
+        .to_vec();
+    if j + 6 + other_len != end {
+        return Err(malformed());
+    }
+    Ok(Some(ResponseTsig {
+        start,
+        key,
+        algorithm,
+        time,
+        fudge,
+        mac,
+        original_id,
+        error,
+        other,
+    }))
+}
+
+fn tsig_error_name(error: u16) -> String {
+    match error {
+        16 => "BADSIG (the TSIG secret is wrong)".into(),
+        17 => "BADKEY (the server does not know the TSIG key)".into(),
+        18 => {
+            "BADTIME (this machine's clock and the server's differ by more than 5 minutes)".into()
+        }
+        22 => "BADTRUNC".into(),
+        n => format!("TSIG error {n}"),
+    }
+}
+
+/// Check the TSIG signature of a response (RFC 8945 §5.3): by the same key
+/// and algorithm, over the request's MAC, the response without its TSIG
+/// record, and the TSIG variables; signed within the fudge of `now`. A
+/// response that is not signed is refused: anyone on the path could have
+/// sent it.
+fn verify_response(
+    response: &[u8],
+    request_mac: &[u8],
+    key: &str,
+    algorithm: TsigAlgorithm,
+    secret: &[u8],
+    now: u64,
+) -> Result<(), String> {
+    let tsig = response_tsig(response)?.ok_or_else(|| {
+        "the answer carries no TSIG signature, so it may not come from the server".to_owned()
+    })?;
+    if tsig.error != 0 {
+        return Err(format!(
+            "the server refused the signature: {}",
+            tsig_error_name(tsig.error)
+        ));
+    }
+    let mut expected_key = Vec::new();
+    push_name(&mut expected_key, key);
+    let mut expected_algorithm = Vec::new();
+    push_name(&mut expected_algorithm, algorithm_name(algorithm));
+    if tsig.key != expected_key || tsig.algorithm != expected_algorithm {
+        return Err("the answer is signed with another TSIG key or algorithm".into());
+    }
+    let mut digest_input = Vec::with_capacity(response.len() + 128);
+    push_u16(
+        &mut digest_input,
+        u16::try_from(request_mac.len()).unwrap_or(0),
+    );
+    digest_input.extend_from_slice(request_mac);
+    let message_start = digest_input.len();
+    digest_input.extend_from_slice(&response[..tsig.start]);
+    // The message as it was before the TSIG record was added: the original
+    // ID, and one additional record fewer.
+    digest_input[message_start..message_start + 2].copy_from_slice(&tsig.original_id);
+    let arcount = u16::from_be_bytes([response[10], response[11]]).saturating_sub(1);
+    digest_input[message_start + 10..message_start + 12].copy_from_slice(&arcount.to_be_bytes());
+    digest_input.extend_from_slice(&tsig.key);
+    push_u16(&mut digest_input, CLASS_ANY);
+    digest_input.extend_from_slice(&0u32.to_be_bytes());
+    digest_input.extend_from_slice(&tsig.algorithm);
+    digest_input.extend_from_slice(&tsig.time);
+    push_u16(&mut digest_input, tsig.fudge);
+    push_u16(&mut digest_input, tsig.error);
+    push_u16(
+        &mut digest_input,
+        u16::try_from(tsig.other.len()).unwrap_or(0),
+    );
+    digest_input.extend_from_slice(&tsig.other);
+    if !mac_matches(algorithm, secret, &digest_input, &tsig.mac) {
+        return Err("the answer's TSIG signature does not verify".into());
+    }
+    let mut time = [0u8; 8];
+    time[2..].copy_from_slice(&tsig.time);
+    let signed = u64::from_be_bytes(time);
+    if signed.abs_diff(now) > u64::from(tsig.fudge) {
+        return Err(format!(
+            "the answer was signed at {signed}, {} s away from this machine's clock ({now})",
+            signed.abs_diff(now)
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `mac` is the full HMAC of `data` (compared in constant time).
+fn mac_matches(algorithm: TsigAlgorithm, secret: &[u8], data: &[u8], mac: &[u8]) -> bool {
+    macro_rules! verify {
+        ($digest:ty) => {{
+            let mut hmac =
+                Hmac::<$digest>::new_from_slice(secret).expect("HMAC takes any key length");
+            hmac.update(data);
+            hmac.verify_slice(mac).is_ok()
+        }};
+    }
+    match algorithm {
+        TsigAlgorithm::HmacSha256 => verify!(sha2::Sha256),
+        TsigAlgorithm::HmacSha384 => verify!(sha2::Sha384),
+        TsigAlgorithm::HmacSha512 => verify!(sha2::Sha512),
+    }
 }
 
 /// Send one message over TCP and read the answer.
@@ -412,13 +637,14 @@ mod tests {
             value: "abc".into(),
         }];
         let message = update_message(&dns, &records, CLASS_IN, TTL);
-        let signed = sign(
+        let (signed, mac) = sign(
             &message,
             "mailctl-key",
             TsigAlgorithm::HmacSha256,
             b"secret",
             1_700_000_000,
         );
+        assert_eq!(mac.len(), 32);
         assert_eq!(&signed[..10], &message[..10]);
         assert_eq!(&signed[12..message.len()], &message[12..]);
         assert_eq!(u16::from_be_bytes([signed[10], signed[11]]), 1);
@@ -430,7 +656,7 @@ mod tests {
             b"secret",
             1_700_000_000,
         );
-        assert_eq!(signed, again);
+        assert_eq!((signed, mac), again);
     }
 
     #[test]
@@ -446,5 +672,111 @@ mod tests {
         m.extend_from_slice(&60u32.to_be_bytes());
         push_txt_rdata(&mut m, "token-value");
         assert_eq!(parse_txt_answers(&m).unwrap(), ["token-value"]);
+    }
+
+    /// A response to an UPDATE, signed by Knot 3.2 with `mailctl-key`
+    /// (hmac-sha256), captured with dnspython, which verified it too.
+    const KNOT_RESPONSE: &str = "b70ba8000001000000000001076578616d706c65047465737400000600010b6d61696c63746c2d6b65790000fa00ff00000000003d0b686d61632d7368613235360000006b0eba5c012c0020fe0f79fa4a56e46565a58ff7b5ac430e364bc3937a2d7159c60b284d06bdb8fbb70b00000000";
+    const KNOT_REQUEST_MAC: &str =
+        "5a3f52744e9d3f984bd54b3959773de3dee8ce6b6d17f51f9727965b5e4a30d2";
+    const KNOT_SIGNED_AT: u64 = 1_796_127_324;
+    const KNOT_SECRET: &str = "bWFpbGN0bC10ZXN0LXRzaWctc2VjcmV0LTMyYnl0ZXM=";
+
+    fn hex(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn verify_knot(
+        response: &[u8],
+        request_mac: &[u8],
+        secret: &[u8],
+        now: u64,
+    ) -> Result<(), String> {
+        verify_response(
+            response,
+            request_mac,
+            "mailctl-key",
+            TsigAlgorithm::HmacSha256,
+            secret,
+            now,
+        )
+    }
+
+    #[test]
+    fn a_response_signed_by_knot_verifies_and_any_change_fails() {
+        let response = hex(KNOT_RESPONSE);
+        let mac = hex(KNOT_REQUEST_MAC);
+        let secret = STANDARD.decode(KNOT_SECRET).unwrap();
+        verify_knot(&response, &mac, &secret, KNOT_SIGNED_AT).unwrap();
+        verify_knot(&response, &mac, &secret, KNOT_SIGNED_AT + 300).unwrap();
+
+        let fails = |response: &[u8], mac: &[u8], secret: &[u8], now: u64, says: &str| {
+            let error = verify_knot(response, mac, secret, now).unwrap_err();
+            assert!(error.contains(says), "{error}");
+        };
+        // Another secret, another request, another clock.
+        fails(
+            &response,
+            &mac,
+            b"another secret",
+            KNOT_SIGNED_AT,
+            "does not verify",
+        );
+        let mut other_mac = mac.clone();
+        other_mac[0] ^= 1;
+        fails(
+            &response,
+            &other_mac,
+            &secret,
+            KNOT_SIGNED_AT,
+            "does not verify",
+        );
+        fails(
+            &response,
+            &mac,
+            &secret,
+            KNOT_SIGNED_AT + 301,
+            "away from this machine's clock",
+        );
+        // Every byte of the signed part matters (the rcode and counts too).
+        for i in 2..12 {
+            let mut changed = response.clone();
+            changed[i] ^= 0x01;
+            assert!(
+                verify_knot(&changed, &mac, &secret, KNOT_SIGNED_AT).is_err(),
+                "byte {i} changed and it still verified"
+            );
+        }
+        // The same answer without its TSIG record: unsigned, refused.
+        let start = response_tsig(&response).unwrap().unwrap().start;
+        let mut unsigned = response[..start].to_vec();
+        unsigned[11] = 0;
+        fails(
+            &unsigned,
+            &mac,
+            &secret,
+            KNOT_SIGNED_AT,
+            "carries no TSIG signature",
+        );
+        // A TSIG error from the server is reported as such.
+        let mut badsig = response.clone();
+        let error_at = badsig.len() - 4;
+        badsig[error_at..error_at + 2].copy_from_slice(&16u16.to_be_bytes());
+        fails(&badsig, &mac, &secret, KNOT_SIGNED_AT, "BADSIG");
+    }
+
+    #[test]
+    fn compressed_names_are_read_and_pointer_loops_refused() {
+        // "example.test" at 0, then "mail" + a pointer to it at 14.
+        let m = b"\x07example\x04test\x00\x04mail\xc0\x00\xc0\x16";
+        assert_eq!(
+            read_name(m, 14),
+            Some((b"\x04mail\x07example\x04test\x00".to_vec(), 21))
+        );
+        // A pointer to itself.
+        assert_eq!(read_name(m, 21), None);
     }
 }
