@@ -44,7 +44,10 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
         crate::render::render(&spec, args.templates.as_deref()).context("nothing was written")?;
     timer.lap("render");
     progress.advance(1);
-    progress.suspend(|| warn_about_missing_keys(&spec, *output));
+    progress.suspend(|| {
+        warn_about_missing_keys(&spec, *output);
+        warn_about_missing_certificate(&spec, *output);
+    });
     progress.message("comparing with the files on disk");
     // One plan per directory, committed together; Postfix's last.
     let mut groups: BTreeMap<Target, Vec<RenderedFile>> = BTreeMap::new();
@@ -184,6 +187,31 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
     } else {
         Exit::Success
     })
+}
+
+/// The rendered files name the certificate; without it Postfix offers no
+/// STARTTLS (and refuses submission and submissions, which need TLS), and
+/// Dovecot does not start. Rendering first is normal on a new server, so
+/// this is a warning that says what to do.
+fn warn_about_missing_certificate(spec: &crate::spec::Spec, output: Output) {
+    let tls = &spec.tls;
+    let missing: Vec<&str> = [&tls.cert_file, &tls.key_file]
+        .into_iter()
+        .filter(|file| !std::path::Path::new(file).exists())
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let fix = if spec.acme.is_some() {
+        "run `mailctl cert issue`"
+    } else {
+        "add `[acme]` and run `mailctl cert issue`, or point `[tls] cert_file` and `key_file` at your certificate"
+    };
+    output.warning(&format!(
+        "no TLS certificate yet ({} missing): Postfix offers no STARTTLS and refuses submission, and Dovecot does not start; {fix}",
+        missing.join(" and ")
+    ));
 }
 
 /// `OpenDKIM` cannot sign for a domain whose key does not exist yet. One line

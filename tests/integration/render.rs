@@ -598,8 +598,10 @@ fn dkim_signing_and_mta_sts_policies_are_rendered_where_the_spec_says() {
     .replace(
         "[server]",
         &format!(
-            "[dkim]\nkey_dir = \"keys\"\nopendkim_dir = \"{}\"\n\n[server]",
-            opendkim.display()
+            "[dkim]\nkey_dir = \"keys\"\nopendkim_dir = \"{}\"\n\n\
+             [tls]\ncert_file = \"{tls}/cert.pem\"\nkey_file = \"{tls}/key.pem\"\n\n[server]",
+            opendkim.display(),
+            tls = dir.path().join("tls").display()
         ),
     );
     let spec = spec_file(dir.path(), &text);
@@ -659,7 +661,22 @@ fn dkim_signing_and_mta_sts_policies_are_rendered_where_the_spec_says() {
         "{main_cf}"
     );
 
-    // After keygen the warning is gone, and nothing changes.
+    // No certificate yet either: render says what that breaks.
+    assert!(
+        result.stderr.contains(&format!(
+            "warning: no TLS certificate yet ({tls}/cert.pem and {tls}/key.pem missing)",
+            tls = dir.path().join("tls").display()
+        )),
+        "{}",
+        result.stderr
+    );
+
+    // After keygen, and with a certificate, the warnings are gone, and
+    // nothing changes.
+    fs::create_dir(dir.path().join("tls")).unwrap();
+    for name in ["cert.pem", "key.pem"] {
+        fs::write(dir.path().join("tls").join(name), "").unwrap();
+    }
     let keygen = run(mailctl().args(["dkim", "keygen", "--spec"]).arg(&spec));
     assert_eq!(keygen.code, 0, "{}", keygen.stderr);
     let again = run(mailctl()
