@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::KeyRef;
 use crate::spec::Spec;
+use crate::spec::dns::DkimAlgorithm;
 
 /// Where the milter listens: `opendkim.conf`'s `Socket` and Postfix's
 /// `smtpd_milters` are both made from these, so they cannot disagree.
@@ -30,11 +31,20 @@ pub struct OpenDkimConf<'a> {
     pub tables_dir: String,
     /// `[dkim] resolver_config`: the verifier's libunbound configuration.
     pub resolver_config: Option<String>,
+    /// `SignatureAlgorithm`: one for every key (validation makes the
+    /// signing keys agree), `ed25519-sha256` when they are Ed25519.
+    pub signature_algorithm: &'static str,
 }
 
 impl<'a> OpenDkimConf<'a> {
-    pub fn new(spec: &'a Spec, header: &'a str) -> Self {
+    pub fn new(spec: &'a Spec, header: &'a str, keys: &[KeyRef]) -> Self {
+        let ed25519 = signing(keys).any(|k| k.algorithm == DkimAlgorithm::Ed25519);
         OpenDkimConf {
+            signature_algorithm: if ed25519 {
+                "ed25519-sha256"
+            } else {
+                "rsa-sha256"
+            },
             header,
             hostname: &spec.server.hostname,
             milter_address: MILTER_ADDRESS,

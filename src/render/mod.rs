@@ -242,7 +242,7 @@ pub fn render(spec: &Spec, template_dir: Option<&Path>) -> Result<Vec<RenderedFi
             &env,
             "opendkim/opendkim.conf.j2",
             Value::from(Serde(crate::dkim::opendkim::OpenDkimConf::new(
-                spec, &header,
+                spec, &header, &keys,
             ))),
         )?;
         files.push(RenderedFile {

@@ -456,6 +456,7 @@ pub fn validate_settings(
     if let Some(domains) = domains {
         check_spf_lookups(&mut c, domains);
         check_distinct_web_roots(&mut c, domains);
+        check_signing_algorithms(&mut c, domains, algorithm);
     }
 
     let ok = !c.has_errors();
@@ -841,6 +842,50 @@ fn check_distinct_web_roots(c: &mut Checker, domains: &[super::model::Domain]) {
                 .help("each domain's policy needs its own web root: serve mta-sts.DOMAIN from a directory of its own"),
             );
         }
+    }
+}
+
+/// `OpenDKIM` (2.11, as Debian ships it) signs every message with one
+/// algorithm, its global `SignatureAlgorithm`: a key of the other kind fails
+/// to sign (`EVP_PKEY_get1_RSA() failed`) and the mail leaves unsigned. So
+/// the signing keys (each domain's first selector) must be all RSA or all
+/// Ed25519. (Ed25519 alone is a choice with a cost, told where it is made:
+/// receivers that do not implement RFC 8463 treat such mail as unsigned.)
+fn check_signing_algorithms(
+    c: &mut Checker,
+    domains: &[super::model::Domain],
+    default: DkimAlgorithm,
+) {
+    let (mut rsa, mut ed25519) = (Vec::new(), Vec::new());
+    for domain in domains {
+        let Some(dkim) = &domain.dns.dkim else {
+            continue;
+        };
+        match dkim.algorithm.unwrap_or(default) {
+            DkimAlgorithm::Ed25519 => ed25519.push(domain.name.as_str()),
+            DkimAlgorithm::Rsa2048 | DkimAlgorithm::Rsa3072 => rsa.push(domain.name.as_str()),
+        }
+    }
+    let listed = |names: &[&str]| {
+        let shown: Vec<String> = names.iter().take(3).map(|n| format!("`{n}`")).collect();
+        if names.len() > 3 {
+            format!("{} and {} more", shown.join(", "), names.len() - 3)
+        } else {
+            shown.join(", ")
+        }
+    };
+    if !rsa.is_empty() && !ed25519.is_empty() {
+        c.diagnostics.push(
+            Diagnostic::error(
+                "dkim-mixed-algorithms",
+                format!(
+                    "the signing keys differ: RSA for {}, Ed25519 for {}; OpenDKIM signs every message with one algorithm",
+                    listed(&rsa),
+                    listed(&ed25519)
+                ),
+            )
+            .help("give every signing domain the same `algorithm` (`[dkim]` or `[domain.dkim]`); RSA is verified by every receiver"),
+        );
     }
 }
 

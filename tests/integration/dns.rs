@@ -180,7 +180,7 @@ fn keygen_creates_private_keys_once_and_show_prints_them() {
     let paths = [
         "example.org/2026b.pem",
         "example.org/2026a.pem",
-        "example.com/ed2026.pem",
+        "example.com/2026c.pem",
     ];
     for key in paths {
         let path = keys.join(key);
@@ -210,7 +210,7 @@ fn keygen_creates_private_keys_once_and_show_prints_them() {
     );
     assert!(!out.stderr.contains("PRIVATE KEY") && !out.stdout.contains("PRIVATE KEY"));
 
-    let before = std::fs::read(keys.join("example.com/ed2026.pem")).expect("key");
+    let before = std::fs::read(keys.join("example.com/2026c.pem")).expect("key");
     let out = run(mailctl()
         .args(["dkim", "keygen", "--format", "json", "--spec"])
         .arg(&spec));
@@ -225,7 +225,7 @@ fn keygen_creates_private_keys_once_and_show_prints_them() {
         "{report}"
     );
     assert_eq!(
-        std::fs::read(keys.join("example.com/ed2026.pem")).expect("key"),
+        std::fs::read(keys.join("example.com/2026c.pem")).expect("key"),
         before
     );
 
@@ -241,7 +241,7 @@ fn keygen_creates_private_keys_once_and_show_prints_them() {
         .arg(&spec));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_ne!(
-        std::fs::read(keys.join("example.com/ed2026.pem")).expect("key"),
+        std::fs::read(keys.join("example.com/2026c.pem")).expect("key"),
         before
     );
 
@@ -288,10 +288,32 @@ fn keygen_creates_private_keys_once_and_show_prints_them() {
         .arg(&spec));
     assert!(
         text.stdout
-            .starts_with("ed2026._domainkey.example.com. 3600 IN TXT \"v=DKIM1; k=ed25519; p="),
+            .starts_with("2026c._domainkey.example.com. 3600 IN TXT \"v=DKIM1; k=rsa; p="),
         "{}",
         text.stdout
     );
+    // Published as a second selector, the Ed25519 key made above shows as
+    // one (RFC 8463: `k=ed25519`, the raw 32-byte key in base64).
+    let rotated = std::fs::read_to_string(&spec).unwrap().replace(
+        "selectors = [\"2026c\"]",
+        "selectors = [\"2026c\", \"next\"]",
+    );
+    std::fs::write(&spec, rotated).unwrap();
+    let text = run(mailctl()
+        .args(["dkim", "show", "--domain", "example.com", "--spec"])
+        .arg(&spec));
+    let next = text
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("next._domainkey.example.com. 3600 IN TXT"))
+        .unwrap_or_else(|| panic!("no record for `next`:\n{}{}", text.stdout, text.stderr));
+    let p = next
+        .split("p=")
+        .nth(1)
+        .expect("a p= tag")
+        .trim_end_matches('"');
+    assert!(next.contains("\"v=DKIM1; k=ed25519; p="), "{next}");
+    assert_eq!(p.len(), 44, "a 32-byte key in base64: {next}");
 
     let out = run(mailctl()
         .args(["dkim", "keygen", "--domain", "parked.example", "--spec"])
@@ -477,6 +499,105 @@ fn knot_serves_every_record_of_every_example() {
                 assert!(types.contains(&wanted), "{name}: no {wanted}");
             }
         }
+    }
+}
+
+/// `OpenDKIM`, as the `opendkim` user with the `opendkim.conf` mailctl
+/// renders (`RequireSafeKeys` on), signs with a key `mailctl dkim keygen`
+/// made, of either algorithm, and dkimpy verifies the signature against the
+/// TXT value `mailctl dkim show` prints. `opendkim -t` signs a file as mail
+/// from an internal host, so no milter, socket or DNS is involved.
+#[test]
+fn opendkim_signs_with_the_rendered_configuration_for_either_algorithm() {
+    let opendkim = support::require_program("opendkim");
+    let runuser = support::require_program("runuser");
+    for (algorithm, signature) in [
+        ("rsa-2048", "a=rsa-sha256"),
+        ("ed25519", "a=ed25519-sha256"),
+    ] {
+        // Under /run: OpenDKIM refuses keys below a world-writable /tmp.
+        let dir = tempfile::Builder::new()
+            .prefix("mailctl-dkim")
+            .tempdir_in("/run")
+            .expect("a directory under /run (the test must run as root)");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let out = dir.path().join("out");
+        let spec = dir.path().join("mailctl.toml");
+        std::fs::write(
+            &spec,
+            format!(
+                "version = 1\n[server]\nhostname = \"mail.example.com\"\nipv4 = [\"203.0.113.10\"]\n\
+                 [dkim]\nkey_dir = \"{keys}\"\nopendkim_dir = \"{out}/opendkim\"\nalgorithm = \"{algorithm}\"\n\
+                 [[domain]]\nname = \"example.com\"\nmailboxes = [\"alice\"]\n",
+                keys = dir.path().join("keys").display(),
+                out = out.display()
+            ),
+        )
+        .unwrap();
+        let keygen = run(mailctl().args(["dkim", "keygen", "--spec"]).arg(&spec));
+        assert_eq!(keygen.code, 0, "{algorithm}: {}", keygen.stderr);
+        let rendered = run(mailctl()
+            .args(["render", "--no-postmap", "--spec"])
+            .arg(&spec)
+            .arg("--out")
+            .arg(&out));
+        assert_eq!(rendered.code, 0, "{algorithm}: {}", rendered.stderr);
+        let message = dir.path().join("message.eml");
+        let text = "From: alice@example.com\nTo: bob@example.net\nSubject: signed\n\
+                    Date: Tue, 01 Dec 2026 12:00:00 +0000\nMessage-ID: <1@example.com>\n\nHello.\n";
+        std::fs::write(&message, text).unwrap();
+        std::fs::set_permissions(&message, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let signed = run(std::process::Command::new(&runuser)
+            .args(["-u", "opendkim", "--"])
+            .arg(&opendkim)
+            .arg("-x")
+            .arg(out.join("opendkim/opendkim.conf"))
+            .arg("-t")
+            .arg(&message));
+        assert_eq!(
+            signed.code, 0,
+            "{algorithm}: {}{}",
+            signed.stdout, signed.stderr
+        );
+        // `FILE:` then the header, indented continuation lines included.
+        let header = signed
+            .stdout
+            .split_once(":\n")
+            .map(|(_, header)| header.to_owned())
+            .unwrap_or_default();
+        assert!(
+            header.starts_with("DKIM-Signature: v=1; ") && header.contains(signature),
+            "{algorithm}: no {signature} signature:\n{}{}",
+            signed.stdout,
+            signed.stderr
+        );
+        let show = run(mailctl()
+            .args(["dkim", "show", "--format", "json", "--spec"])
+            .arg(&spec));
+        let keys: serde_json::Value = serde_json::from_str(&show.stdout).expect("json");
+        let txt = keys[0]["value"].as_str().expect("a TXT value").to_owned();
+        let script = "import sys, dkim\n\
+            txt = sys.argv[2].encode()\n\
+            def dns(name, timeout=5):\n    return txt if name == b'mail._domainkey.example.com.' else None\n\
+            sys.exit(0 if dkim.verify(open(sys.argv[1], 'rb').read(), dnsfunc=dns) else 1)\n";
+        let (headers, _) = text.split_once("\n\n").expect("a header and a body");
+        let verify = |body: &str| {
+            let signed = format!("{}\n{headers}\n\n{body}", header.trim_end());
+            std::fs::write(&message, signed).unwrap();
+            run(std::process::Command::new("/usr/bin/python3")
+                .arg("-c")
+                .arg(script)
+                .arg(&message)
+                .arg(&txt))
+        };
+        let good = verify("Hello.\n");
+        assert_eq!(
+            good.code, 0,
+            "{algorithm}: dkimpy: {}{}",
+            good.stdout, good.stderr
+        );
+        let bad = verify("Goodbye.\n");
+        assert_ne!(bad.code, 0, "{algorithm}: a changed body verified");
     }
 }
 
