@@ -357,6 +357,10 @@ fn response_tsig(m: &[u8]) -> Result<Option<ResponseTsig>, String> {
     if i > m.len() {
         return Err(malformed());
     }
+    // TSIG is the last record of the additional section, or absent.
+    if counts[3] == 0 {
+        return Ok(None);
+    }
     let Some((start, TYPE_TSIG, rdata, end)) = last else {
         return Ok(None);
     };
