@@ -11,8 +11,9 @@
 //! obtained from Pebble (dns-01, published in that Knot with TSIG), and
 //! clients verify it against Pebble's root and the host name.
 //!
-//! Submitted mail is DKIM-signed by `OpenDKIM`, run with the `opendkim.conf`
-//! and tables `mailctl render` writes and the key of `mailctl dkim keygen`.
+//! Submitted and locally generated mail is DKIM-signed by `OpenDKIM`, run
+//! with the `opendkim.conf` and tables `mailctl render` writes and the key
+//! of `mailctl dkim keygen`.
 //! The signature verifies (dkimpy) against the key Knot serves, and
 //! `OpenDKIM`'s own verifier passes it when it comes back from outside.
 //!
@@ -33,8 +34,9 @@ use super::knot::Knot;
 use super::pebble::Pebble;
 use crate::support::{self, Run, mailctl, run};
 
-const PROGRAMS: [&str; 11] = [
+const PROGRAMS: [&str; 12] = [
     "opendkim",
+    "sendmail",
     "opendkim-testkey",
     "postconf",
     "postfix",
@@ -852,6 +854,41 @@ fn mail_flows_through_lmtp_to_imaps_and_pop3s_and_submission_needs_auth() {
         "the submitted message carries no DKIM signature of example.test:\n{signed}"
     );
     server.verify_dkim(&signed);
+    // Mail generated on the host (sendmail → pickup → cleanup, through
+    // `non_smtpd_milters`) is signed too.
+    let mut sendmail = command("sendmail")
+        .arg("-C")
+        .arg(&server.conf)
+        .args(["-f", alice, bob])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    sendmail
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            format!(
+                "From: {alice}\nTo: {bob}\nSubject: mf-local\n\nThis is a test from the host.\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    let sent = sendmail.wait_with_output().unwrap();
+    assert!(
+        sent.status.success(),
+        "sendmail: {}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    let local = server.message("example.test/bob", "Subject: mf-local");
+    assert!(
+        local.contains("DKIM-Signature: v=1; a=rsa-sha256;")
+            && local.contains("d=example.test; s=mail;"),
+        "mail from the host carries no DKIM signature of example.test:\n{local}"
+    );
+    server.verify_dkim(&local);
     // The key OpenDKIM signs with is the one in DNS (its own check, through
     // the rendered opendkim.conf and resolver configuration).
     let testkey = run(command("opendkim-testkey")
