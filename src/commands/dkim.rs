@@ -160,9 +160,10 @@ fn show(spec: &Spec, args: &DkimShowArgs, output: Output) -> Result<Exit> {
     let keys = selected(spec, args.domain.as_deref(), None)?;
     let mut reports = Vec::with_capacity(keys.len());
     let mut text = String::new();
+    let mut cache = dkim::PublicKeyCache::default();
     for key in keys {
         let name = format!("{}._domainkey.{}", key.selector, key.domain);
-        let (status, value, algorithm) = match dkim::read_public_key(&key.path) {
+        let (status, value, algorithm) = match cache.read(&key.path) {
             Ok(public) => ("present", Some(public.txt()), Some(public.describe())),
             Err(DkimError::Read { source, .. }) if source.kind() == ErrorKind::NotFound => {
                 output.warning(&format!(

@@ -74,8 +74,9 @@ pub fn spec_domain(spec: &Spec, wanted: &str) -> Result<String> {
 /// certificate becomes advice; one that cannot be read is an error.
 pub fn read_inputs(spec: &Spec, output: &Output) -> Result<Inputs> {
     let mut inputs = Inputs::default();
+    let mut cache = dkim::PublicKeyCache::default();
     for key in dkim::keys(spec) {
-        let public = match dkim::read_public_key(&key.path) {
+        let public = match cache.read(&key.path) {
             Ok(public) => Ok(public),
             Err(DkimError::Read { source, .. }) if source.kind() == ErrorKind::NotFound => {
                 output.warning(&format!(

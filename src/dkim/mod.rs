@@ -9,12 +9,14 @@
 pub mod opendkim;
 pub mod store;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use rsa::traits::PublicKeyParts;
+use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use crate::spec::Spec;
@@ -177,17 +179,39 @@ pub fn public_key_from_pem(pem: &str) -> Option<PublicKey> {
     })
 }
 
-/// Read a private key file and return its public key.
-pub fn read_public_key(path: &Path) -> Result<PublicKey, DkimError> {
-    let pem = Zeroizing::new(
-        std::fs::read_to_string(path).map_err(|source| DkimError::Read {
+/// Public keys already derived, by the SHA-256 of the private key file's
+/// bytes. Deriving an RSA public key means a full private-key parse with its
+/// consistency checks and CRT precomputation (about half a millisecond for
+/// 2048 bits), and hosts often point many domains at one key file (symlinks,
+/// copies), so reading a spec's keys through one cache parses each distinct
+/// key once. Keyed by a digest, not by the PEM text, so that no private key
+/// outlives its read.
+#[derive(Debug, Default)]
+pub struct PublicKeyCache {
+    derived: HashMap<[u8; 32], PublicKey>,
+}
+
+impl PublicKeyCache {
+    /// Read a private key file and return its public key, parsing the file
+    /// only if no file with the same bytes was read before.
+    pub fn read(&mut self, path: &Path) -> Result<PublicKey, DkimError> {
+        let pem =
+            Zeroizing::new(
+                std::fs::read_to_string(path).map_err(|source| DkimError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?,
+            );
+        let digest: [u8; 32] = Sha256::digest(pem.as_bytes()).into();
+        if let Some(public) = self.derived.get(&digest) {
+            return Ok(public.clone());
+        }
+        let public = public_key_from_pem(&pem).ok_or_else(|| DkimError::Parse {
             path: path.to_path_buf(),
-            source,
-        })?,
-    );
-    public_key_from_pem(&pem).ok_or_else(|| DkimError::Parse {
-        path: path.to_path_buf(),
-    })
+        })?;
+        self.derived.insert(digest, public.clone());
+        Ok(public)
+    }
 }
 
 #[cfg(test)]
@@ -225,6 +249,34 @@ mod tests {
             public_key_from_pem(&pem),
             Some(PublicKey::Ed25519(_))
         ));
+    }
+
+    #[test]
+    fn the_cache_parses_each_distinct_key_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let rsa = include_str!("../../tests/fixtures/dkim/example.com/mail.pem");
+        let ed25519 = generate(DkimAlgorithm::Ed25519).unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let (a, b, c) = (write("a", rsa), write("b", rsa), write("c", &ed25519));
+        let bad = write("bad", "not a key");
+        let mut cache = PublicKeyCache::default();
+        let first = cache.read(&a).unwrap();
+        assert_eq!(cache.read(&b).unwrap(), first);
+        assert_eq!(cache.derived.len(), 1);
+        assert_eq!(cache.read(&c).unwrap().key_type(), "ed25519");
+        assert_eq!(cache.derived.len(), 2);
+        assert!(matches!(cache.read(&bad), Err(DkimError::Parse { .. })));
+        assert!(matches!(
+            cache.read(&dir.path().join("missing")),
+            Err(DkimError::Read { .. })
+        ));
+        // A key file that changed between reads is parsed again.
+        std::fs::write(&a, &*ed25519).unwrap();
+        assert_eq!(cache.read(&a).unwrap().key_type(), "ed25519");
     }
 
     #[test]
