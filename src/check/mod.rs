@@ -3,6 +3,7 @@
 //!
 //! - `resolver`: the seam every question goes through (hickory, or zone data
 //!   in memory), with the single-flight cache and the bound on queries in flight
+//! - `direct`: the `--nameserver` servers asked over one UDP socket
 //! - `spf`: RFC 7208 parser, `check_host()` evaluator and lookup counting
 //! - `tags`: DKIM and DMARC tag lists
 //! - `checks`: expected vs observed, per domain, into findings
@@ -10,6 +11,7 @@
 //! - `locate`: where in the spec each expectation comes from
 
 pub mod checks;
+pub mod direct;
 pub mod locate;
 pub mod report;
 pub mod resolver;

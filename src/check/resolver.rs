@@ -230,19 +230,9 @@ impl HickoryResolver {
 impl Resolve for HickoryResolver {
     fn query<'a>(&'a self, name: &'a str, qtype: QueryType) -> AnswerFuture<'a> {
         use hickory_resolver::proto::op::ResponseCode;
-        use hickory_resolver::proto::rr::{RData, RecordType};
 
         Box::pin(async move {
-            let rtype = match qtype {
-                QueryType::A => RecordType::A,
-                QueryType::Aaaa => RecordType::AAAA,
-                QueryType::Mx => RecordType::MX,
-                QueryType::Txt => RecordType::TXT,
-                QueryType::Ptr => RecordType::PTR,
-                QueryType::Srv => RecordType::SRV,
-                QueryType::Caa => RecordType::CAA,
-                QueryType::Tlsa => RecordType::TLSA,
-            };
+            let rtype = record_type(qtype);
             let fqdn = format!("{}.", name.trim_end_matches('.'));
             let lookup = match self.resolver.lookup(fqdn.as_str(), rtype).await {
                 Ok(lookup) => lookup,
@@ -262,48 +252,94 @@ impl Resolve for HickoryResolver {
                     };
                 }
             };
-            let name_of = |n: &hickory_resolver::proto::rr::Name| {
-                n.to_ascii().trim_end_matches('.').to_ascii_lowercase()
-            };
-            let mut out = Vec::new();
-            for record in lookup.answers() {
-                if record.record_type() != rtype {
-                    continue;
-                }
-                let rdata = match &record.data {
-                    RData::A(a) => Rdata::A(a.0),
-                    RData::AAAA(a) => Rdata::Aaaa(a.0),
-                    RData::MX(mx) => Rdata::Mx {
-                        preference: mx.preference,
-                        exchange: name_of(&mx.exchange),
-                    },
-                    RData::TXT(txt) => {
-                        Rdata::Txt(txt.txt_data.iter().map(|s| s.to_vec()).collect())
-                    }
-                    RData::PTR(ptr) => Rdata::Ptr(name_of(&ptr.0)),
-                    RData::SRV(srv) => Rdata::Srv {
-                        priority: srv.priority,
-                        weight: srv.weight,
-                        port: srv.port,
-                        target: name_of(&srv.target),
-                    },
-                    RData::CAA(caa) => Rdata::Caa {
-                        flags: if caa.issuer_critical { 128 } else { 0 } | caa.reserved_flags,
-                        tag: caa.tag.clone(),
-                        value: String::from_utf8_lossy(&caa.value).into_owned(),
-                    },
-                    RData::TLSA(tlsa) => Rdata::Tlsa {
-                        usage: u8::from(tlsa.cert_usage),
-                        selector: u8::from(tlsa.selector),
-                        matching: u8::from(tlsa.matching),
-                        data: tlsa.cert_data.clone(),
-                    },
-                    _ => continue,
-                };
-                out.push(rdata);
-            }
-            Ok(out)
+            Ok(lookup
+                .answers()
+                .iter()
+                .filter(|record| record.record_type() == rtype)
+                .filter_map(|record| rdata(&record.data))
+                .collect())
         })
+    }
+}
+
+/// hickory's name for a record type.
+pub(crate) fn record_type(qtype: QueryType) -> hickory_resolver::proto::rr::RecordType {
+    use hickory_resolver::proto::rr::RecordType;
+    match qtype {
+        QueryType::A => RecordType::A,
+        QueryType::Aaaa => RecordType::AAAA,
+        QueryType::Mx => RecordType::MX,
+        QueryType::Txt => RecordType::TXT,
+        QueryType::Ptr => RecordType::PTR,
+        QueryType::Srv => RecordType::SRV,
+        QueryType::Caa => RecordType::CAA,
+        QueryType::Tlsa => RecordType::TLSA,
+    }
+}
+
+/// A record's data in the form the checks compare (`None` for types they
+/// never ask for).
+pub(crate) fn rdata(data: &hickory_resolver::proto::rr::RData) -> Option<Rdata> {
+    use hickory_resolver::proto::rr::RData;
+    let name_of = |n: &hickory_resolver::proto::rr::Name| {
+        n.to_ascii().trim_end_matches('.').to_ascii_lowercase()
+    };
+    Some(match data {
+        RData::A(a) => Rdata::A(a.0),
+        RData::AAAA(a) => Rdata::Aaaa(a.0),
+        RData::MX(mx) => Rdata::Mx {
+            preference: mx.preference,
+            exchange: name_of(&mx.exchange),
+        },
+        RData::TXT(txt) => Rdata::Txt(txt.txt_data.iter().map(|s| s.to_vec()).collect()),
+        RData::PTR(ptr) => Rdata::Ptr(name_of(&ptr.0)),
+        RData::SRV(srv) => Rdata::Srv {
+            priority: srv.priority,
+            weight: srv.weight,
+            port: srv.port,
+            target: name_of(&srv.target),
+        },
+        RData::CAA(caa) => Rdata::Caa {
+            flags: if caa.issuer_critical { 128 } else { 0 } | caa.reserved_flags,
+            tag: caa.tag.clone(),
+            value: String::from_utf8_lossy(&caa.value).into_owned(),
+        },
+        RData::TLSA(tlsa) => Rdata::Tlsa {
+            usage: u8::from(tlsa.cert_usage),
+            selector: u8::from(tlsa.selector),
+            matching: u8::from(tlsa.matching),
+            data: tlsa.cert_data.clone(),
+        },
+        _ => return None,
+    })
+}
+
+/// The resolver a check-dns run asks through: the given name servers
+/// directly, or hickory-resolver with the system configuration (see
+/// `direct` for why two).
+pub enum Dns {
+    Direct(super::direct::DirectResolver),
+    System(Box<HickoryResolver>),
+}
+
+impl Dns {
+    /// Must run inside the tokio runtime.
+    pub fn new(settings: &ResolverSettings) -> Result<Self, LookupError> {
+        if settings.nameservers.is_empty() {
+            HickoryResolver::new(settings).map(|h| Dns::System(Box::new(h)))
+        } else {
+            super::direct::DirectResolver::new(settings.nameservers.clone(), settings.timeout)
+                .map(Dns::Direct)
+        }
+    }
+}
+
+impl Resolve for Dns {
+    fn query<'a>(&'a self, name: &'a str, qtype: QueryType) -> AnswerFuture<'a> {
+        match self {
+            Dns::Direct(direct) => direct.query(name, qtype),
+            Dns::System(system) => system.query(name, qtype),
+        }
     }
 }
 

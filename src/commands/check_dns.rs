@@ -10,7 +10,7 @@ use anyhow::{Result, bail};
 use crate::check::checks::{self, Summary};
 use crate::check::locate::SpecLocations;
 use crate::check::report::{self, Report};
-use crate::check::resolver::{self, HickoryResolver, ResolverSettings, Shared};
+use crate::check::resolver::{self, Dns, ResolverSettings, Shared};
 use crate::check::{CheckError, Status};
 use crate::cli::{CheckDnsArgs, CheckFormat, GlobalArgs};
 use crate::dns;
@@ -81,9 +81,8 @@ pub fn run(global: &GlobalArgs, args: &CheckDnsArgs, output: &Output) -> Result<
         checks::zones(&set).len()
     ));
     let queried = runtime.block_on(async {
-        let hickory =
-            HickoryResolver::new(&settings).map_err(|source| CheckError::Resolver { source })?;
-        let shared = Arc::new(Shared::new(hickory, args.concurrency));
+        let dns = Dns::new(&settings).map_err(|source| CheckError::Resolver { source })?;
+        let shared = Arc::new(Shared::new(dns, args.concurrency));
         let findings = checks::run(plan, Arc::clone(&shared) as Arc<dyn resolver::Resolve>).await;
         Ok::<_, CheckError>((findings, shared.queries_sent()))
     });

@@ -16,7 +16,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use rsa::traits::PublicKeyParts;
-use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use crate::spec::Spec;
@@ -179,37 +178,53 @@ pub fn public_key_from_pem(pem: &str) -> Option<PublicKey> {
     })
 }
 
-/// Public keys already derived, by the SHA-256 of the private key file's
-/// bytes. Deriving an RSA public key means a full private-key parse with its
+/// Public keys already derived, by the private key file's content.
+/// Deriving an RSA public key means a full private-key parse with its
 /// consistency checks and CRT precomputation (about half a millisecond for
 /// 2048 bits), and hosts often point many domains at one key file (symlinks,
 /// copies), so reading a spec's keys through one cache parses each distinct
-/// key once. Keyed by a digest, not by the PEM text, so that no private key
-/// outlives its read.
+/// key once. The content is compared whole (no digest to trust), and is held
+/// in `Zeroizing` buffers that are wiped when the cache is dropped; keep a
+/// cache for one command's key reading, no longer.
 #[derive(Debug, Default)]
 pub struct PublicKeyCache {
-    derived: HashMap<[u8; 32], PublicKey>,
+    derived: HashMap<Pem, PublicKey>,
+}
+
+/// A private key file's content, as a map key (`Zeroizing` is not `Hash`).
+#[derive(PartialEq, Eq)]
+struct Pem(Zeroizing<String>);
+
+impl std::hash::Hash for Pem {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.as_str().hash(state);
+    }
+}
+
+/// Never the key itself.
+impl std::fmt::Debug for Pem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pem(..)")
+    }
 }
 
 impl PublicKeyCache {
     /// Read a private key file and return its public key, parsing the file
-    /// only if no file with the same bytes was read before.
+    /// only if no file with the same content was read before.
     pub fn read(&mut self, path: &Path) -> Result<PublicKey, DkimError> {
-        let pem =
-            Zeroizing::new(
-                std::fs::read_to_string(path).map_err(|source| DkimError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                })?,
-            );
-        let digest: [u8; 32] = Sha256::digest(pem.as_bytes()).into();
-        if let Some(public) = self.derived.get(&digest) {
+        let pem = Pem(Zeroizing::new(std::fs::read_to_string(path).map_err(
+            |source| DkimError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+        )?));
+        if let Some(public) = self.derived.get(&pem) {
             return Ok(public.clone());
         }
-        let public = public_key_from_pem(&pem).ok_or_else(|| DkimError::Parse {
+        let public = public_key_from_pem(&pem.0).ok_or_else(|| DkimError::Parse {
             path: path.to_path_buf(),
         })?;
-        self.derived.insert(digest, public.clone());
+        self.derived.insert(pem, public.clone());
         Ok(public)
     }
 }
