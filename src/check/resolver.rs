@@ -182,6 +182,9 @@ pub struct ResolverSettings {
     pub nameservers: Vec<SocketAddr>,
     /// Per attempt; one retry follows a failed attempt.
     pub timeout: Duration,
+    /// Queries in flight at most (`Shared` keeps the bound; the direct
+    /// transport sizes itself by it).
+    pub concurrency: usize,
 }
 
 impl HickoryResolver {
@@ -328,8 +331,12 @@ impl Dns {
         if settings.nameservers.is_empty() {
             HickoryResolver::new(settings).map(|h| Dns::System(Box::new(h)))
         } else {
-            super::direct::DirectResolver::new(settings.nameservers.clone(), settings.timeout)
-                .map(Dns::Direct)
+            super::direct::DirectResolver::new(
+                settings.nameservers.clone(),
+                settings.timeout,
+                settings.concurrency,
+            )
+            .map(Dns::Direct)
         }
     }
 }

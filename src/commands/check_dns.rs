@@ -67,6 +67,7 @@ pub fn run(global: &GlobalArgs, args: &CheckDnsArgs, output: &Output) -> Result<
     let settings = ResolverSettings {
         nameservers,
         timeout: Duration::from_secs_f64(args.timeout),
+        concurrency: args.concurrency,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -82,7 +83,7 @@ pub fn run(global: &GlobalArgs, args: &CheckDnsArgs, output: &Output) -> Result<
     ));
     let queried = runtime.block_on(async {
         let dns = Dns::new(&settings).map_err(|source| CheckError::Resolver { source })?;
-        let shared = Arc::new(Shared::new(dns, args.concurrency));
+        let shared = Arc::new(Shared::new(dns, settings.concurrency));
         let findings = checks::run(plan, Arc::clone(&shared) as Arc<dyn resolver::Resolve>).await;
         Ok::<_, CheckError>((findings, shared.queries_sent()))
     });
