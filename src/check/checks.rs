@@ -271,6 +271,11 @@ pub const CHECKS: &[(&str, &str, &str)] = &[
 /// Replace control characters (and other invisible formatting) with escapes,
 /// so a hostile record cannot drive the terminal or forge output lines.
 pub fn sanitize(text: &str) -> String {
+    // Nearly everything a check prints is printable ASCII, which has nothing
+    // to escape: copy it whole instead of char by char.
+    if text.bytes().all(|b| matches!(b, b' '..=b'~')) {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_control()
@@ -2025,5 +2030,18 @@ impl Summary {
             lookup_failures: count(Status::LookupFailed),
             queries_sent,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize;
+
+    #[test]
+    fn sanitize_escapes_what_could_drive_a_terminal_and_keeps_the_rest() {
+        assert_eq!(sanitize("v=spf1 -all ~!"), "v=spf1 -all ~!");
+        assert_eq!(sanitize("a\x1b[2Jb\n\x7f"), "a\\u{1b}[2Jb\\n\\u{7f}");
+        assert_eq!(sanitize("caf\u{e9}\u{202e}x"), "caf\u{e9}\\u{202e}x");
+        assert_eq!(sanitize("tab\there"), "tab\\there");
     }
 }
