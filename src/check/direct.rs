@@ -16,9 +16,10 @@
 //! An answer is taken only if it comes from the server asked, carries the
 //! query's random id, and repeats its question (name, type and class); any
 //! other datagram is dropped and the query goes on waiting (RFC 1035 §7.3,
-//! RFC 5452 §9.1). A query waits `timeout`, then is sent once more (to the
-//! next server, when there are several) with a new id. A truncated answer
-//! is asked again over TCP. Names follow hickory-resolver's rules, so both
+//! RFC 5452 §9.1). A query waits `timeout` (sending its datagram again
+//! after 333 ms and 666 ms without an answer, as hickory-resolver does),
+//! then is asked once more (of the next server, when there are several)
+//! with a new id. A truncated answer is asked again over TCP. Names follow hickory-resolver's rules, so both
 //! paths answer alike: CNAME chains are followed (a new question when the
 //! answer stops at a CNAME, at most eight deep), and the special-use names
 //! of RFC 6761 (`localhost`, `127.in-addr.arpa`, `invalid`, ...) are
@@ -64,6 +65,13 @@ const PER_SOCKET: usize = 64;
 
 /// However many queries are in flight.
 const MAX_SOCKETS: usize = 16;
+
+/// Within one attempt, the same datagram is sent again when no answer came
+/// after `RESEND_AFTER`, up to `SENDS` times, as hickory-resolver does (its
+/// retry floor): a datagram lost on the way costs a third of a second, not
+/// a whole `--timeout`.
+const RESEND_AFTER: Duration = Duration::from_millis(333);
+const SENDS: u32 = 3;
 
 /// Queries waiting for their answer, by id.
 type Waiting = Arc<Mutex<HashMap<u16, Waiter>>>;
@@ -218,16 +226,28 @@ impl DirectResolver {
             serial,
         };
         let bytes = bytes.map_err(|e| Failure::Final(LookupError::Other(e)))?;
-        socket.send_to(&bytes, server).await.map_err(|e| {
-            Failure::Final(LookupError::Other(format!(
-                "cannot send to `{server}`: {e}"
-            )))
-        })?;
-        match tokio::time::timeout(self.timeout, answered).await {
-            Ok(Ok(message)) => Ok(message),
-            // The reader stopped (the socket broke), or the time is up.
-            Ok(Err(_)) | Err(_) => Err(Failure::Timeout),
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut answered = answered;
+        for send in 1..=SENDS {
+            socket.send_to(&bytes, server).await.map_err(|e| {
+                Failure::Final(LookupError::Other(format!(
+                    "cannot send to `{server}`: {e}"
+                )))
+            })?;
+            let wait = if send < SENDS {
+                deadline.min(tokio::time::Instant::now() + RESEND_AFTER)
+            } else {
+                deadline
+            };
+            match tokio::time::timeout_at(wait, &mut answered).await {
+                Ok(Ok(message)) => return Ok(message),
+                // The reader stopped (the socket broke).
+                Ok(Err(_)) => return Err(Failure::Timeout),
+                Err(_) if wait >= deadline => return Err(Failure::Timeout),
+                Err(_) => {}
+            }
         }
+        Err(Failure::Timeout)
     }
 
     async fn tcp(&self, server: SocketAddr, query: &Query) -> Result<Message, LookupError> {
@@ -627,6 +647,27 @@ mod tests {
         assert_eq!(queries.len(), 2);
         assert_eq!(queries[0].queries, queries[1].queries);
         assert_ne!(queries[0].metadata.id, queries[1].metadata.id);
+    }
+
+    #[tokio::test]
+    async fn a_lost_datagram_is_sent_again_before_the_timeout() {
+        let server = serve(|query, before| {
+            if before == 0 {
+                Vec::new()
+            } else {
+                vec![Reply::Send(answer(query, ResponseCode::NoError, &[GOOD]))]
+            }
+        })
+        .await;
+        let dns = DirectResolver::new(vec![server.address], Duration::from_secs(30), 64).unwrap();
+        assert_eq!(
+            dns.query("www.example", QueryType::A).await,
+            Ok(vec![Rdata::A(GOOD.into())])
+        );
+        let queries = server.udp_queries();
+        assert_eq!(queries.len(), 2);
+        // The same datagram: an answer to either is the answer.
+        assert_eq!(queries[0].to_vec().unwrap(), queries[1].to_vec().unwrap());
     }
 
     #[tokio::test]
