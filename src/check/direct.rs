@@ -1,17 +1,16 @@
 //! Asking the `--nameserver` servers directly: queries go out of a few
 //! long-lived UDP sockets per address family (one per `PER_SOCKET` queries
 //! in flight), and one task per socket reads the answers and hands each to
-//! the query it belongs to.
-//! Messages are built and parsed with hickory-proto; only the transport is
-//! ours.
+//! the query it belongs to. Messages are built and parsed with
+//! hickory-proto; only the transport is ours.
 //!
 //! Why not hickory-resolver here: it opens, binds, registers and closes a
 //! new socket for every query (seven system calls) and runs each answer
 //! through its pool, cache and retry layers. Over 1,000 domains (~9,000
-//! questions) that was ~60% of check-dns's CPU time, against a server
-//! that answers in microseconds. The system-resolver path keeps
-//! hickory-resolver: a recursive resolver on the network is where its
-//! random source port per query is worth the cost.
+//! questions) that was 28% of check-dns's instructions and most of its
+//! system time, against a server that answers in microseconds. The
+//! system-resolver path keeps hickory-resolver: a recursive resolver on the
+//! network is where its random source port per query is worth the cost.
 //!
 //! An answer is taken only if it comes from the server asked, carries the
 //! query's random id, and repeats its question (name, type and class); any
@@ -19,11 +18,11 @@
 //! RFC 5452 §9.1). A query waits `timeout` (sending its datagram again
 //! after 333 ms and 666 ms without an answer, as hickory-resolver does),
 //! then is asked once more (of the next server, when there are several)
-//! with a new id. A truncated answer is asked again over TCP. Names follow hickory-resolver's rules, so both
-//! paths answer alike: CNAME chains are followed (a new question when the
-//! answer stops at a CNAME, at most eight deep), and the special-use names
-//! of RFC 6761 (`localhost`, `127.in-addr.arpa`, `invalid`, ...) are
-//! answered without asking.
+//! with a new id. A truncated answer is asked again over TCP. Names follow
+//! hickory-resolver's rules, so both paths answer alike: CNAME chains are
+//! followed (a new question when the answer stops at a CNAME, at most
+//! eight deep), and the special-use names of RFC 6761 (`localhost`,
+//! `127.in-addr.arpa`, `invalid`, ...) are answered without asking.
 
 use std::collections::HashMap;
 use std::io::ErrorKind;
@@ -50,8 +49,8 @@ const MAX_CNAME_DEPTH: u8 = 8;
 const MAX_DATAGRAM: usize = 65_535;
 
 /// The receive buffer asked of the kernel, so that a burst of answers to
-/// many queries in flight is queued, not dropped (dropped answers would
-/// cost a timeout each).
+/// many queries in flight is queued, not dropped (each dropped answer
+/// would cost a resend).
 const RECEIVE_BUFFER: usize = 4 << 20;
 
 /// Queries in flight per socket; sockets are taken in turn. One socket is
@@ -59,7 +58,7 @@ const RECEIVE_BUFFER: usize = 4 << 20;
 /// sees one client, as dnsperf is. But a server that spreads its load over
 /// several sockets by source port (`SO_REUSEPORT`: Knot, NSD, Unbound)
 /// then queues every query in one socket, and Knot dropped queries from
-/// ~250 in flight on, each costing a timeout; more source ports spread
+/// ~250 in flight on, each costing a resend; more source ports spread
 /// them. They also add a few bits to the id's 16 against forged answers.
 const PER_SOCKET: usize = 64;
 
@@ -308,7 +307,7 @@ impl Drop for Forget<'_> {
     fn drop(&mut self) {
         let mut waiting = self.waiting.lock().expect("waiting lock");
         // Once answered, the id may already be another query's: leave that
-        // one waiting (removing it lost its answer and cost it a timeout).
+        // one waiting (removing it would lose that query its answer).
         if waiting
             .get(&self.id)
             .is_some_and(|w| w.serial == self.serial)
