@@ -266,6 +266,11 @@ pub const CHECKS: &[(&str, &str, &str)] = &[
         "error",
         "a TLSA record matches the current certificate's key",
     ),
+    (
+        "tlsa-next",
+        "error",
+        "a TLSA record matches the next key (`next.pub.pem` beside the certificate), when there is one",
+    ),
 ];
 
 /// Replace control characters (and other invisible formatting) with escapes,
@@ -1925,12 +1930,23 @@ async fn tlsa(
     };
     let got: Vec<String> = list.iter().map(present).collect();
     let current = want.first().cloned().unwrap_or_default();
-    vec![if got.contains(&current) {
-        s.finding("tlsa", Status::Pass, format!("TLSA at {name} matches the current certificate's key"), &shown, &show(&got))
+    let mut findings = vec![if got.contains(&current) {
+        s.finding("tlsa", Status::Pass, format!("TLSA at {name} matches the current certificate's key"), &current, &show(&got))
     } else {
-        s.finding("tlsa", Status::Fail, format!("no TLSA record at {name} matches the current certificate's key"), &shown, &show(&got))
+        s.finding("tlsa", Status::Fail, format!("no TLSA record at {name} matches the current certificate's key"), &current, &show(&got))
             .hint("DANE senders will refuse to deliver: publish the TLSA record `mailctl dns` lists before the certificate changes")
-    }.at(at)]
+    }.at(at)];
+    // `mailctl dns` lists the next key's record too (a rollover in
+    // progress): it must be published before the key is switched in.
+    if let Some(next) = want.get(1) {
+        findings.push(if got.contains(next) {
+            s.finding("tlsa-next", Status::Pass, format!("TLSA at {name} matches the next key"), next, &show(&got))
+        } else {
+            s.finding("tlsa-next", Status::Fail, format!("no TLSA record at {name} matches the next key (next.pub.pem)"), next, &show(&got))
+                .hint("publish it now: once the certificate switches to that key, DANE senders refuse to deliver until its record is in DNS and cached")
+        }.at(at));
+    }
+    findings
 }
 
 async fn ptr(
@@ -2035,6 +2051,33 @@ impl Summary {
 
 #[cfg(test)]
 mod tests {
+
+    /// The README's table of checks is this catalogue, row for row.
+    #[test]
+    fn the_readme_lists_every_check() {
+        let readme = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"),
+        )
+        .expect("README.md");
+        let rows: Vec<&str> = readme
+            .lines()
+            .filter(|l| {
+                l.starts_with("| `") && (l.contains("| error |") || l.contains("| warning |"))
+            })
+            .collect();
+        for (id, severity, text) in super::CHECKS {
+            let row = format!("| `{id}` | {severity} | {text} |");
+            assert!(
+                rows.contains(&row.as_str()),
+                "README.md lacks the row\n{row}"
+            );
+        }
+        assert_eq!(
+            rows.len(),
+            super::CHECKS.len(),
+            "README.md lists checks that do not exist: {rows:#?}"
+        );
+    }
     use super::sanitize;
 
     #[test]

@@ -79,7 +79,33 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
-    let cert = support::repo().join("tests/fixtures/dkim/tls-test-cert.pem");
+    // The certificate, and a next key beside it (a rollover in progress):
+    // `mailctl dns` lists a TLSA record for each.
+    let tls = dir.path().join("tls");
+    std::fs::create_dir(&tls).expect("tls dir");
+    let cert = tls.join("cert.pem");
+    std::fs::copy(
+        support::repo().join("tests/fixtures/dkim/tls-test-cert.pem"),
+        &cert,
+    )
+    .expect("copy certificate");
+    let spki =
+        std::fs::read_to_string(support::repo().join("tests/fixtures/dkim/rsa-4096.spki.b64"))
+            .expect("next key");
+    let lines: Vec<&str> = spki
+        .trim()
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).expect("base64"))
+        .collect();
+    std::fs::write(
+        tls.join("next.pub.pem"),
+        format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            lines.join("\n")
+        ),
+    )
+    .expect("next.pub.pem");
     let spec = dir.path().join("mailctl.toml");
     std::fs::write(&spec, SPEC.replace("@CERT@", &cert.display().to_string())).expect("spec");
     for (domain, selector) in [
@@ -243,6 +269,7 @@ fn check_dns_passes_on_the_zones_mailctl_dns_produces() {
         "srv",
         "caa",
         "tlsa",
+        "tlsa-next",
     ] {
         assert!(
             checks.contains(&wanted),
@@ -286,6 +313,16 @@ fn check_dns_mutation_matrix() {
     let spf = line(&base, "example.com", "include:_spf.example.org").to_owned();
     let dmarc = line(&base, "example.com", "v=DMARC1; p=reject").to_owned();
     let tlsa = line(&base, "example.com", "IN TLSA").to_owned();
+    let tlsa_next = base
+        .iter()
+        .find(|(o, _)| o == "example.com")
+        .expect("zone")
+        .1
+        .lines()
+        .filter(|l| l.contains("IN TLSA"))
+        .nth(1)
+        .expect("a TLSA record for the next key")
+        .to_owned();
     let sts = line(&base, "example.com", "v=STSv1").to_owned();
     let caa = line(&base, "example.com", "issue \"letsencrypt.org\"").to_owned();
     let mx = line(&base, "example.com", "IN MX").to_owned();
@@ -444,6 +481,16 @@ fn check_dns_mutation_matrix() {
             tlsa.clone(),
             format!("{} {}", &tlsa[..tlsa.rfind(' ').unwrap()], "00".repeat(32)),
             "tlsa",
+            "fail",
+            1,
+            &[],
+        ),
+        (
+            "TLSA of the next key missing",
+            "example.com",
+            tlsa_next.clone(),
+            String::new(),
+            "tlsa-next",
             "fail",
             1,
             &[],
