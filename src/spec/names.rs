@@ -7,6 +7,8 @@
 //! split, expand or misread a value: a lookup table splits on whitespace and
 //! commas, `main.cf` expands `$name`, and a newline starts a new parameter.
 
+use std::borrow::Cow;
+
 /// Why a character must not reach a Postfix file, if it must not.
 fn forbidden_char(c: char) -> Option<String> {
     match c {
@@ -22,9 +24,89 @@ fn forbidden_char(c: char) -> Option<String> {
     }
 }
 
+/// Bytes a local part may hold: ASCII letters, digits and `. _ - +`.
+const LOCAL_PART_BYTE: [bool; 256] = byte_set(b"._-+");
+/// Bytes a domain name's labels may hold: ASCII letters, digits and `-`.
+const LABEL_BYTE: [bool; 256] = byte_set(b"-");
+
+const fn byte_set(extra: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        #[allow(clippy::cast_possible_truncation)]
+        let c = b as u8;
+        set[b] = c.is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        set[extra[i] as usize] = true;
+        i += 1;
+    }
+    set
+}
+
+/// The common case of `check_local_part`, in one pass over the bytes: a
+/// local part that `check_local_part` accepts without a second look. When
+/// this says no, the full check runs and explains why (or accepts it).
+fn is_plain_local_part(bytes: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if bytes.len() > 64 || first == b'.' || last == b'.' {
+        return false;
+    }
+    let mut previous = 0u8;
+    for &b in bytes {
+        if !LOCAL_PART_BYTE[usize::from(b)] || (b == b'.' && previous == b'.') {
+            return false;
+        }
+        previous = b;
+    }
+    true
+}
+
+/// The common case of `domain_name`, in one pass over the bytes: an ASCII
+/// name without a trailing dot whose lower-case form `domain_name` accepts
+/// as it is. When this says no, the full check runs (IDNs, errors).
+fn is_plain_domain(bytes: &[u8]) -> bool {
+    if bytes.is_empty() || bytes.len() > 253 {
+        return false;
+    }
+    let mut dots = 0;
+    let mut label_start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'.' {
+            if !is_plain_label(&bytes[label_start..i]) {
+                return false;
+            }
+            dots += 1;
+            label_start = i + 1;
+        } else if !LABEL_BYTE[usize::from(b)] {
+            return false;
+        }
+    }
+    let tld = &bytes[label_start..];
+    dots > 0 && is_plain_label(tld) && !tld.iter().all(u8::is_ascii_digit)
+}
+
+fn is_plain_label(label: &[u8]) -> bool {
+    matches!((label.first(), label.last()), (Some(&first), Some(&last)) if first != b'-' && last != b'-')
+        && label.len() <= 63
+}
+
 /// A domain name or host name: IDNs become lower-case A-labels; labels are
 /// letters, digits and hyphens; at least two labels.
 pub fn domain_name(input: &str) -> Result<String, String> {
+    let trimmed = input.strip_suffix('.').unwrap_or(input);
+    if is_plain_domain(trimmed.as_bytes()) {
+        return Ok(trimmed.to_ascii_lowercase());
+    }
+    domain_name_in_full(input)
+}
+
+/// `domain_name` without the fast path: IDNs, and the reason for an error.
+fn domain_name_in_full(input: &str) -> Result<String, String> {
     if let Some(reason) = input.chars().find_map(forbidden_char) {
         return Err(reason);
     }
@@ -84,7 +166,15 @@ pub fn local_part(input: &str) -> Result<String, String> {
 }
 
 /// The checks of `local_part`, without building the lower-case copy.
-fn check_local_part(input: &str) -> Result<(), String> {
+pub fn check_local_part(input: &str) -> Result<(), String> {
+    if is_plain_local_part(input.as_bytes()) {
+        return Ok(());
+    }
+    check_local_part_in_full(input)
+}
+
+/// `check_local_part` without the fast path: the reason for an error.
+fn check_local_part_in_full(input: &str) -> Result<(), String> {
     if let Some(reason) = input.chars().find_map(forbidden_char) {
         return Err(reason);
     }
@@ -114,6 +204,15 @@ fn check_local_part(input: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A checked name or local part in lower case, borrowed when it already is.
+pub fn lower(input: &str) -> Cow<'_, str> {
+    if input.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(input.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(input)
+    }
+}
+
 /// An address, or a bare local part that means "in `default_domain`" (a
 /// lower-case A-label). Called for every alias target of a spec, so the
 /// common cases build exactly one string.
@@ -123,7 +222,7 @@ pub fn address(input: &str, default_domain: &str) -> Result<String, String> {
         if domain.is_empty() {
             return Err("has nothing after `@`".into());
         }
-        if domain == default_domain {
+        if domain == default_domain || is_plain_domain(domain.as_bytes()) {
             return Ok(input.to_ascii_lowercase());
         }
         let domain = domain_name(domain).map_err(|e| format!("has a domain that {e}"))?;
@@ -273,6 +372,127 @@ mod tests {
                 .unwrap_err()
                 .contains("newline")
         );
+    }
+
+    /// Inputs on every edge the fast paths draw: case, dots, hyphens,
+    /// lengths, digits, `$`, separators, control characters and non-ASCII.
+    fn tricky_names() -> Vec<String> {
+        let mut names: Vec<String> = [
+            "",
+            ".",
+            "..",
+            "a",
+            "A",
+            "a.",
+            ".a",
+            "a..b",
+            "a.b",
+            "a.b.",
+            "a.b..",
+            "A.B",
+            "Ab.Cd.",
+            "a-b.c",
+            "-a.b",
+            "a-.b",
+            "a.-b",
+            "a.b-",
+            "a.1",
+            "a.12",
+            "1.a",
+            "a.1b",
+            "a.b1",
+            "a_b.c",
+            "a b.c",
+            "a,b.c",
+            "a$b.c",
+            "a@b.c",
+            "a\nb.c",
+            "a\rb.c",
+            "a\0b.c",
+            "a\tb.c",
+            "a\u{7f}b.c",
+            "a\u{85}b.c",
+            "bücher.example",
+            "BÜCHER.example",
+            "xn--bcher-kva.example",
+            "a.xn--p1ai",
+            "ex\u{200b}ample.com",
+            "a.b\u{ff0e}c",
+            "Alice",
+            "alice.smith+tag",
+            "a+b",
+            "a_b",
+            "a-b",
+            "+",
+            "_",
+            "-",
+            "a.b.c.d",
+            "\u{e9}",
+            "a\u{e9}",
+            "ﬀ.com",
+            "a.com\nmydestination = evil",
+            "x.test",
+            "X.Test",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        for n in [62, 63, 64, 65] {
+            names.push("a".repeat(n));
+            names.push(format!("{}.com", "b".repeat(n)));
+            names.push(format!("x.{}", "b".repeat(n)));
+        }
+        for n in [251, 252, 253, 254, 255] {
+            let mut long = "a.".repeat(n / 2);
+            long.truncate(n - 1);
+            long.push('z');
+            names.push(long.clone());
+            names.push(format!("{long}."));
+        }
+        names
+    }
+
+    #[test]
+    fn fast_paths_agree_with_the_full_checks() {
+        let names = tricky_names();
+        assert!(names.iter().any(|n| n.contains('\n')));
+        for name in &names {
+            assert_eq!(
+                domain_name(name),
+                domain_name_in_full(name),
+                "domain {name:?}"
+            );
+            assert_eq!(
+                check_local_part(name),
+                check_local_part_in_full(name),
+                "local part {name:?}"
+            );
+            for local in ["bob", "Bob", "b.o", "b..o", "", "b o", "b$"] {
+                let address_text = format!("{local}@{name}");
+                // `address` splits at the last `@`, as this does.
+                let (l, d) = address_text.rsplit_once('@').expect("has an @");
+                let full = check_local_part_in_full(l)
+                    .map_err(|e| format!("has a local part that {e}"))
+                    .and_then(|()| {
+                        if d.is_empty() {
+                            return Err("has nothing after `@`".to_owned());
+                        }
+                        let domain =
+                            domain_name_in_full(d).map_err(|e| format!("has a domain that {e}"))?;
+                        Ok(format!("{}@{domain}", l.to_ascii_lowercase()))
+                    });
+                assert_eq!(
+                    address(&address_text, "x.test"),
+                    full,
+                    "address {address_text:?}"
+                );
+            }
+            if !name.contains('@') {
+                let bare = check_local_part_in_full(name)
+                    .map(|()| format!("{}@x.test", name.to_ascii_lowercase()));
+                assert_eq!(address(name, "x.test"), bare, "bare {name:?}");
+            }
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! targets, alias loops, the host name against the domains). All problems are
 //! collected in one run; a model is returned only when none is an error.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
@@ -658,8 +659,19 @@ struct DomainIndex {
     names: HashMap<String, (usize, Range<usize>)>,
 }
 
+/// A local part defined in a domain: where, and what it is. The key of the
+/// map it lives in borrows from the spec text unless it had to be lowered.
+#[derive(Clone)]
+struct Local {
+    span: Range<usize>,
+    kind: AddressKind,
+}
+
 /// Per-domain spans kept for the checks across domains.
-struct DomainSpans {
+struct DomainSpans<'a> {
+    /// Every mailbox and alias of the domain, by lower-case local part: the
+    /// duplicate checks within the domain, then the target checks across.
+    locals: HashMap<Cow<'a, str>, Local>,
     /// The index of the `[[domain]]` table in the file.
     entry: usize,
     name: Range<usize>,
@@ -670,10 +682,10 @@ struct DomainSpans {
     catch_all: Vec<Range<usize>>,
 }
 
-fn validate_domains(
+fn validate_domains<'a>(
     v: &mut Validator,
-    raw_domains: &[crate::spec::load::DomainEntry],
-) -> (Vec<Domain>, (DomainIndex, Vec<DomainSpans>)) {
+    raw_domains: &'a [crate::spec::load::DomainEntry],
+) -> (Vec<Domain>, (DomainIndex, Vec<DomainSpans<'a>>)) {
     // Each domain is checked on its own, in parallel: a large spec has a
     // million aliases. What spans domains (duplicate names) comes after, in
     // file order.
@@ -743,11 +755,11 @@ fn validate_domains(
 
 /// Check one `[[domain]]` table on its own: its name, mailboxes, aliases,
 /// catch-all, alias domains and DNS settings. `None` when the name is invalid.
-fn check_domain(
+fn check_domain<'a>(
     v: &mut Validator,
     i: usize,
-    entry: &crate::spec::load::DomainEntry,
-) -> Option<(Domain, DomainSpans)> {
+    entry: &'a crate::spec::load::DomainEntry,
+) -> Option<(Domain, DomainSpans<'a>)> {
     let at = At { base: entry.base };
     let outer = &entry.domain;
     let raw = outer.get_ref();
@@ -761,24 +773,27 @@ fn check_domain(
         names::domain_name,
     )?;
 
-    let mut locals: HashMap<String, Range<usize>> =
+    let mut locals: HashMap<Cow<'a, str>, Local> =
         HashMap::with_capacity_and_hasher(raw.mailboxes.len() + raw.aliases.0.len(), FxBuildHasher);
     let mut mailboxes = Vec::with_capacity(raw.mailboxes.len());
     for (j, mailbox) in raw.mailboxes.iter().enumerate() {
         let inner = mailbox.get_ref();
         let span = at.or(&inner.local, mailbox);
         let mkey = Lazy(|f: &mut fmt::Formatter| write!(f, "{key}.mailboxes[{j}]"));
-        let Some(local) = v.check_at(
+        if v.check_at(
             span.clone(),
             &mkey,
             inner.local.get_ref(),
             "a local part such as `alice`",
-            names::local_part,
-        ) else {
+            names::check_local_part,
+        )
+        .is_none()
+        {
             continue;
-        };
-        if let Some(first) = locals.get(&local) {
-            let line = v.file.locate(first.clone()).line;
+        }
+        let local = names::lower(inner.local.get_ref());
+        if let Some(first) = locals.get(local.as_ref()) {
+            let line = v.file.locate(first.span.clone()).line;
             v.error_at(
                 span.clone(),
                 "duplicate-mailbox",
@@ -824,14 +839,20 @@ fn check_domain(
         });
         let imap = inner.imap.as_ref().is_none_or(|b| *b.get_ref());
         let pop3 = inner.pop3.as_ref().is_none_or(|b| *b.get_ref());
-        locals.insert(local.clone(), span);
         mailboxes.push(Mailbox {
-            local,
+            local: local.clone().into_owned(),
             quota,
             password_hash,
             imap,
             pop3,
         });
+        locals.insert(
+            local,
+            Local {
+                span,
+                kind: AddressKind::Mailbox,
+            },
+        );
     }
 
     let mut aliases = Vec::with_capacity(raw.aliases.0.len());
@@ -841,18 +862,21 @@ fn check_domain(
         let akey =
             Lazy(|f: &mut fmt::Formatter| write!(f, "{key}.aliases.{}", local_raw.get_ref()));
         let span = at.of(local_raw);
-        let Some(local) = v.check_at(
+        if v.check_at(
             span.clone(),
             &akey,
             local_raw.get_ref(),
             "a local part such as `info`",
-            names::local_part,
-        ) else {
+            names::check_local_part,
+        )
+        .is_none()
+        {
             continue;
-        };
-        if let Some(first) = locals.get(&local) {
-            let line = v.file.locate(first.clone()).line;
-            let is_mailbox = mailboxes.iter().any(|m| m.local == local);
+        }
+        let local = names::lower(local_raw.get_ref());
+        if let Some(first) = locals.get(local.as_ref()) {
+            let line = v.file.locate(first.span.clone()).line;
+            let is_mailbox = first.kind == AddressKind::Mailbox;
             let (code, message) = if is_mailbox {
                 (
                     "mailbox-and-alias",
@@ -885,10 +909,19 @@ fn check_domain(
             );
             continue;
         }
-        locals.insert(local.clone(), span.clone());
+        aliases.push(Alias {
+            local: local.clone().into_owned(),
+            targets,
+        });
+        locals.insert(
+            local,
+            Local {
+                span: span.clone(),
+                kind: AddressKind::Alias(aliases.len() - 1),
+            },
+        );
         alias_spans.push(span);
         target_spans.extend(spans);
-        aliases.push(Alias { local, targets });
     }
 
     let mut catch_all = Vec::new();
@@ -934,6 +967,7 @@ fn check_domain(
         }
     }
     let spans = DomainSpans {
+        locals,
         entry: i,
         name: name_span,
         aliases: alias_spans,
@@ -1055,28 +1089,8 @@ fn check_across_domains(
         ));
     }
 
-    // Each domain's addresses, then each domain's targets checked against
-    // them: both in parallel, the maps shared read-only.
-    let addresses: Vec<HashMap<&str, AddressKind>> = super::parallel::map(domains, |_, domain| {
-        let mut map = HashMap::with_capacity_and_hasher(
-            domain.mailboxes.len() + domain.aliases.len(),
-            FxBuildHasher,
-        );
-        map.extend(
-            domain
-                .mailboxes
-                .iter()
-                .map(|m| (m.local.as_str(), AddressKind::Mailbox)),
-        );
-        map.extend(
-            domain
-                .aliases
-                .iter()
-                .enumerate()
-                .map(|(a, alias)| (alias.local.as_str(), AddressKind::Alias(a))),
-        );
-        map
-    });
+    // Each domain's targets checked against the addresses `check_domain`
+    // collected, in parallel, the maps shared read-only.
     let file = v.file;
     let checked = super::parallel::map(domains, |d, domain| {
         let mut v = Checker::new(file, 0);
@@ -1087,7 +1101,7 @@ fn check_across_domains(
             for (target, span) in alias.targets.iter().zip(target_spans.by_ref()) {
                 let key = format_args!("domain[{}].aliases.{}", domain_spans.entry, alias.local);
                 if let Some(next) =
-                    check_target(&mut v, domains, index, &addresses, target, span, &key, true)
+                    check_target(&mut v, domains, index, spans, target, span, &key, true)
                 {
                     edges.push(((d, a), next));
                 }
@@ -1095,9 +1109,7 @@ fn check_across_domains(
         }
         for (target, span) in domain.catch_all.iter().zip(&domain_spans.catch_all) {
             let key = format_args!("domain[{}].catch_all", domain_spans.entry);
-            check_target(
-                &mut v, domains, index, &addresses, target, span, &key, false,
-            );
+            check_target(&mut v, domains, index, spans, target, span, &key, false);
         }
         (v.diagnostics, edges)
     });
@@ -1123,15 +1135,15 @@ fn check_target(
     v: &mut Validator,
     domains: &[Domain],
     index: &DomainIndex,
-    addresses: &[HashMap<&str, AddressKind>],
+    spans: &[DomainSpans],
     target: &str,
     span: &Range<usize>,
     key: &dyn fmt::Display,
     catch_all_ok: bool,
 ) -> Option<(usize, usize)> {
     let (primary, local) = resolve(index, target)?;
-    match addresses[primary].get(local) {
-        Some(AddressKind::Alias(a)) => Some((primary, *a)),
+    match spans[primary].locals.get(local).map(|l| l.kind) {
+        Some(AddressKind::Alias(a)) => Some((primary, a)),
         Some(AddressKind::Mailbox) => None,
         None if catch_all_ok && !domains[primary].catch_all.is_empty() => None,
         None => {
