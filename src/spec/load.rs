@@ -21,14 +21,15 @@ use super::raw::{RawDomain, RawPostfix, RawServer, RawSpec, RawTls};
 
 /// A `[[domain]]` table and the byte offset its spans are relative to.
 #[derive(Debug)]
-pub struct DomainEntry {
+pub struct DomainEntry<'a> {
     pub base: usize,
-    pub domain: Spanned<RawDomain>,
+    pub domain: Spanned<RawDomain<'a>>,
 }
 
-/// The spec as read, with every span made absolute by `DomainEntry::base`.
+/// The spec as read, with every span made absolute by `DomainEntry::base`;
+/// it borrows from the spec text (`'a`).
 #[derive(Debug)]
-pub struct LoadedSpec {
+pub struct LoadedSpec<'a> {
     pub version: Spanned<i64>,
     pub server: Spanned<RawServer>,
     pub postfix: RawPostfix,
@@ -37,7 +38,7 @@ pub struct LoadedSpec {
     pub dns: super::dns::RawDnsSettings,
     pub acme: Option<Spanned<super::acme::RawAcme>>,
     pub dovecot: super::raw::RawDovecot,
-    pub domains: Vec<DomainEntry>,
+    pub domains: Vec<DomainEntry<'a>>,
 }
 
 /// Everything before the first `[[domain]]`, in the per-domain path.
@@ -62,13 +63,14 @@ struct RawPreamble {
 /// One slice of the file that starts with `[[domain]]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawDomainSlice {
-    domain: Vec<Spanned<RawDomain>>,
+struct RawDomainSlice<'a> {
+    #[serde(borrow)]
+    domain: Vec<Spanned<RawDomain<'a>>>,
 }
 
 /// Parse the spec text. A syntax or schema error is one diagnostic: TOML
 /// parsing cannot go on past it.
-pub fn parse(file: &SourceFile) -> Result<LoadedSpec, Box<Diagnostic>> {
+pub fn parse(file: &SourceFile) -> Result<LoadedSpec<'_>, Box<Diagnostic>> {
     match domain_slices(&file.text) {
         // On any error, the whole document decides: a shape the slicing
         // misjudged (a quoted `[["domain"]]`, say) must not change the answer.
@@ -79,7 +81,7 @@ pub fn parse(file: &SourceFile) -> Result<LoadedSpec, Box<Diagnostic>> {
     }
 }
 
-fn parse_whole(file: &SourceFile) -> Result<LoadedSpec, Box<Diagnostic>> {
+fn parse_whole(file: &SourceFile) -> Result<LoadedSpec<'_>, Box<Diagnostic>> {
     let raw: RawSpec = toml::from_str(&file.text).map_err(|e| toml_diagnostic(file, 0, &e))?;
     Ok(LoadedSpec {
         version: raw.version,
@@ -98,7 +100,10 @@ fn parse_whole(file: &SourceFile) -> Result<LoadedSpec, Box<Diagnostic>> {
     })
 }
 
-fn parse_in_slices(file: &SourceFile, starts: &[usize]) -> Result<LoadedSpec, Box<Diagnostic>> {
+fn parse_in_slices<'a>(
+    file: &'a SourceFile,
+    starts: &[usize],
+) -> Result<LoadedSpec<'a>, Box<Diagnostic>> {
     let text = file.text.as_str();
     let preamble: RawPreamble =
         toml::from_str(&text[..starts[0]]).map_err(|e| toml_diagnostic(file, 0, &e))?;

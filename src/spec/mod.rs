@@ -66,7 +66,7 @@ pub fn read(path: &Path) -> Result<SourceFile, SpecError> {
 }
 
 /// Parse the TOML into the wire types (the second step).
-pub fn parse(file: &SourceFile) -> Result<load::LoadedSpec, SpecError> {
+pub fn parse(file: &SourceFile) -> Result<load::LoadedSpec<'_>, SpecError> {
     load::parse(file).map_err(|d| SpecError::Invalid {
         path: file.path.clone(),
         diagnostics: vec![*d],

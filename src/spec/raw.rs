@@ -4,17 +4,20 @@
 //!
 //! Nothing here decides whether a value is *good*; that is `validate.rs`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Deref;
 
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
-/// The whole spec file.
+/// The whole spec file. The bulk of a large spec (mailboxes and alias
+/// targets) borrows from the spec text (`'a`) instead of being copied.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSpec {
+pub struct RawSpec<'a> {
     pub version: Spanned<i64>,
     pub server: Spanned<RawServer>,
     #[serde(default)]
@@ -28,8 +31,8 @@ pub struct RawSpec {
     pub acme: Option<Spanned<super::acme::RawAcme>>,
     #[serde(default)]
     pub dovecot: RawDovecot,
-    #[serde(default, rename = "domain")]
-    pub domains: Vec<Spanned<RawDomain>>,
+    #[serde(default, rename = "domain", borrow)]
+    pub domains: Vec<Spanned<RawDomain<'a>>>,
 }
 
 /// `[server]`: the mail host itself.
@@ -200,13 +203,14 @@ pub struct RawDovecot {
 /// One `[[domain]]` table.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawDomain {
+pub struct RawDomain<'a> {
     pub name: Spanned<String>,
-    #[serde(default)]
-    pub mailboxes: Vec<Spanned<RawMailbox>>,
-    #[serde(default)]
-    pub aliases: RawAliases,
-    pub catch_all: Option<Spanned<Targets>>,
+    #[serde(default, borrow)]
+    pub mailboxes: Vec<Spanned<RawMailbox<'a>>>,
+    #[serde(default, borrow)]
+    pub aliases: RawAliases<'a>,
+    #[serde(borrow)]
+    pub catch_all: Option<Spanned<Targets<'a>>>,
     #[serde(default)]
     pub alias_domains: Vec<Spanned<String>>,
     // DNS keys, checked in `dns.rs`.
@@ -222,8 +226,8 @@ pub struct RawDomain {
 /// A mailbox: either `"alice"` or `{ local = "alice", quota = "2G" }`,
 /// optionally with its login (`password_hash`, `imap`, `pop3`).
 #[derive(Debug)]
-pub struct RawMailbox {
-    pub local: Spanned<String>,
+pub struct RawMailbox<'de> {
+    pub local: Spanned<Text<'de>>,
     pub quota: Option<Spanned<String>>,
     pub password_hash: Option<Spanned<String>>,
     pub imap: Option<Spanned<bool>>,
@@ -232,34 +236,30 @@ pub struct RawMailbox {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawMailboxTable {
-    local: Spanned<String>,
+struct RawMailboxTable<'a> {
+    #[serde(borrow)]
+    local: Spanned<Text<'a>>,
     quota: Option<Spanned<String>>,
     password_hash: Option<Spanned<String>>,
     imap: Option<Spanned<bool>>,
     pop3: Option<Spanned<bool>>,
 }
 
-impl<'de> Deserialize<'de> for RawMailbox {
+impl<'de: 'a, 'a> Deserialize<'de> for RawMailbox<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MailboxVisitor;
         impl<'de> Visitor<'de> for MailboxVisitor {
-            type Value = RawMailbox;
+            type Value = RawMailbox<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str(r#"a local part such as "alice", or a table such as { local = "alice", quota = "2G" }"#)
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawMailbox, E> {
-                // The span of a bare string is the span of the array element,
-                // which `Spanned<RawMailbox>` around us records.
-                Ok(RawMailbox {
-                    local: Spanned::new(0..0, v.to_owned()),
-                    quota: None,
-                    password_hash: None,
-                    imap: None,
-                    pop3: None,
-                })
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<RawMailbox<'de>, E> {
+                Ok(RawMailbox::bare(Text(Cow::Borrowed(v))))
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawMailbox, A::Error> {
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawMailbox<'de>, E> {
+                Ok(RawMailbox::bare(Text(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawMailbox<'de>, A::Error> {
                 let table =
                     RawMailboxTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 Ok(RawMailbox {
@@ -275,21 +275,38 @@ impl<'de> Deserialize<'de> for RawMailbox {
     }
 }
 
+impl<'de> RawMailbox<'de> {
+    /// A mailbox written as a bare string. Its span is the span of the
+    /// array element, which `Spanned<RawMailbox>` around it records.
+    fn bare(local: Text<'de>) -> Self {
+        RawMailbox {
+            local: Spanned::new(0..0, local),
+            quota: None,
+            password_hash: None,
+            imap: None,
+            pop3: None,
+        }
+    }
+}
+
 /// `[domain.aliases]`: local part → one target or a list of targets, in the
 /// order the TOML parser hands them over (sorted by key), which makes the
 /// rendered alias map independent of how the spec is arranged.
+///
+/// The local parts are copied: a key keeps its span only as an owned string
+/// (the TOML deserializer hands a spanned key over as a temporary).
 #[derive(Debug, Default)]
-pub struct RawAliases(pub Vec<(Spanned<String>, Spanned<Targets>)>);
+pub struct RawAliases<'de>(pub Vec<(Spanned<String>, Spanned<Targets<'de>>)>);
 
-impl<'de> Deserialize<'de> for RawAliases {
+impl<'de: 'a, 'a> Deserialize<'de> for RawAliases<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct AliasesVisitor;
         impl<'de> Visitor<'de> for AliasesVisitor {
-            type Value = RawAliases;
+            type Value = RawAliases<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str(r#"a table of local part = target(s), such as info = ["alice", "bob"]"#)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawAliases, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawAliases<'de>, A::Error> {
                 let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
                 while let Some(local) = map.next_key::<Spanned<String>>()? {
                     entries.push((local, map.next_value::<Spanned<Targets>>()?));
@@ -303,27 +320,67 @@ impl<'de> Deserialize<'de> for RawAliases {
 
 /// Alias targets: `"alice"` or `["alice", "bob@example.net"]`.
 #[derive(Debug, Default)]
-pub struct Targets(pub Vec<Spanned<String>>);
+pub struct Targets<'de>(pub Vec<Spanned<Text<'de>>>);
 
-impl<'de> Deserialize<'de> for Targets {
+impl<'de: 'a, 'a> Deserialize<'de> for Targets<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct TargetsVisitor;
         impl<'de> Visitor<'de> for TargetsVisitor {
-            type Value = Targets;
+            type Value = Targets<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an address or a list of addresses")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Targets, E> {
-                Ok(Targets(vec![Spanned::new(0..0, v.to_owned())]))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Targets<'de>, E> {
+                Ok(Targets(vec![Spanned::new(0..0, Text(Cow::Borrowed(v)))]))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Targets, A::Error> {
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Targets<'de>, E> {
+                Ok(Targets(vec![Spanned::new(
+                    0..0,
+                    Text(Cow::Owned(v.to_owned())),
+                )]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Targets<'de>, A::Error> {
                 let mut targets = Vec::with_capacity(seq.size_hint().unwrap_or(1));
-                while let Some(target) = seq.next_element::<Spanned<String>>()? {
+                while let Some(target) = seq.next_element::<Spanned<Text<'de>>>()? {
                     targets.push(target);
                 }
                 Ok(Targets(targets))
             }
         }
         deserializer.deserialize_any(TargetsVisitor)
+    }
+}
+
+/// A string value borrowed from the spec text when the TOML has it verbatim
+/// (no escapes), else owned: a large spec has a million of these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text<'de>(pub Cow<'de, str>);
+
+impl Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
     }
 }
