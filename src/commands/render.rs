@@ -32,6 +32,11 @@ struct Report<'a> {
 }
 
 pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Exit> {
+    // mimalloc asks the kernel for transparent huge pages. A large spec
+    // touches half a gigabyte, and on a busy machine the kernel compacts
+    // memory to find 2 MiB pages: more system time, and a higher peak RSS,
+    // than 4 KiB pages cost (bench/README.md). Best effort: it only tunes.
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let path = super::spec_path(global.spec.as_deref())?;
     let mut timer = super::Timer::new(output);
     let spec = super::load_spec(&path, output, &mut timer)?;
@@ -182,6 +187,11 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Ex
             }
         }
     }
+    // The model of a large spec is millions of small allocations, made on
+    // the validation threads; freeing them one by one just before the
+    // process exits is wasted work (6 % of a 100k-alias run's instructions),
+    // and the kernel takes the memory back at exit anyway.
+    std::mem::forget(spec);
     Ok(if args.check && changed {
         Exit::Problems
     } else {
