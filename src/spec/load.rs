@@ -14,7 +14,6 @@ use std::ops::Range;
 
 use serde::Deserialize;
 use toml::Spanned;
-use toml_parser::lexer::TokenKind;
 
 use super::diagnostic::{Diagnostic, SourceFile, suggest};
 use super::raw::{RawDomain, RawPostfix, RawServer, RawSpec, RawTls};
@@ -148,20 +147,25 @@ fn parse_in_slices<'a>(
 /// domain by domain: after the first `[[domain]]`, every table header must be
 /// `[[domain]]` or name a table inside it. `None` means "parse it whole".
 ///
-/// The TOML lexer (not a line scan) finds the headers, so a `[[domain]]`
-/// inside a multi-line string is never mistaken for one.
+/// One pass over the bytes that steps over strings (all four kinds, escapes
+/// included) and comments as the TOML lexer does, so a `[[domain]]` inside a
+/// multi-line string is never mistaken for one. It runs on one core before
+/// the parallel parse, so it must cost little more than reading the file.
+/// An unterminated string means "parse it whole", which reports the error.
 fn domain_slices(text: &str) -> Option<Vec<usize>> {
-    let source = toml_parser::Source::new(text);
+    let bytes = text.as_bytes();
     let mut starts = Vec::new();
-    let mut at_line_start = true;
-    for token in source.lex() {
-        let kind = token.kind();
-        if at_line_start && kind == TokenKind::LeftSquareBracket {
-            let start = token.span().start();
-            let line = text[start..].lines().next().unwrap_or("");
+    let mut i = 0;
+    while i < bytes.len() {
+        // The start of a line: indentation before a header is allowed.
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'[') {
+            let line = text[i..].lines().next().unwrap_or("");
             let header = line.split('#').next().unwrap_or("").trim_end();
             if header == "[[domain]]" {
-                starts.push(start);
+                starts.push(i);
             } else if !starts.is_empty()
                 && !header.starts_with("[domain.")
                 && !header.starts_with("[[domain.")
@@ -169,11 +173,92 @@ fn domain_slices(text: &str) -> Option<Vec<usize>> {
                 return None;
             }
         }
-        // Indentation before a header keeps us at the start of the line.
-        at_line_start =
-            kind == TokenKind::Newline || (at_line_start && kind == TokenKind::Whitespace);
+        // The rest of the line, and of any multi-line string that starts on it.
+        loop {
+            i = next(bytes, i, &LINE_STOPS);
+            match bytes.get(i) {
+                None => return Some(starts),
+                Some(b'\n') => {
+                    i += 1;
+                    break;
+                }
+                Some(b'#') => i = next(bytes, i, &NEWLINE),
+                Some(&quote) => i = string_end(bytes, i, quote)?,
+            }
+        }
     }
     Some(starts)
+}
+
+/// The bytes that end a run of ordinary bytes on a line, outside strings.
+const LINE_STOPS: [bool; 256] = byte_set(b"\n#\"'");
+const NEWLINE: [bool; 256] = byte_set(b"\n");
+const BASIC_STOPS: [bool; 256] = byte_set(b"\n\"\\");
+const LITERAL_STOPS: [bool; 256] = byte_set(b"\n'");
+const MULTI_BASIC_STOPS: [bool; 256] = byte_set(b"\"\\");
+const MULTI_LITERAL_STOPS: [bool; 256] = byte_set(b"'");
+
+const fn byte_set(members: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < members.len() {
+        set[members[i] as usize] = true;
+        i += 1;
+    }
+    set
+}
+
+/// The first byte at or after `from` that is in `set`, or the end.
+fn next(bytes: &[u8], from: usize, set: &[bool; 256]) -> usize {
+    bytes
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|&b| set[usize::from(b)]))
+        .map_or(bytes.len(), |n| from + n)
+}
+
+/// One past the closing quote of the string that opens at `start` with
+/// `quote`. Basic strings (`"`, `"""`) honour backslash escapes, literal
+/// ones (`'`, `'''`) do not; a multi-line string may end with up to two
+/// quotes of its own before the closing three. `None` when the string does
+/// not end, or a one-line string reaches the end of its line.
+fn string_end(bytes: &[u8], start: usize, quote: u8) -> Option<usize> {
+    let basic = quote == b'"';
+    let triple = [quote; 3];
+    if bytes[start..].starts_with(&triple) {
+        let stops = if basic {
+            &MULTI_BASIC_STOPS
+        } else {
+            &MULTI_LITERAL_STOPS
+        };
+        let mut i = start + 3;
+        loop {
+            i = next(bytes, i, stops);
+            if i >= bytes.len() {
+                return None;
+            }
+            if bytes[i] == b'\\' {
+                i += 2;
+            } else if bytes[i..].starts_with(&triple) {
+                let mut end = i + 3;
+                while end < bytes.len() && end < i + 5 && bytes[end] == quote {
+                    end += 1;
+                }
+                return Some(end);
+            } else {
+                i += 1;
+            }
+        }
+    }
+    let stops = if basic { &BASIC_STOPS } else { &LITERAL_STOPS };
+    let mut i = start + 1;
+    loop {
+        i = next(bytes, i, stops);
+        match bytes.get(i) {
+            Some(b'\\') => i += 2,
+            Some(&b) if b == quote => return Some(i + 1),
+            _ => return None,
+        }
+    }
 }
 
 /// Turn a TOML error into a located diagnostic, with a did-you-mean for
@@ -289,6 +374,7 @@ fn quote_list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use toml_parser::lexer::TokenKind;
 
     const SPEC: &str = r#"version = 1
 [server]
@@ -305,6 +391,91 @@ info = "alice"
 [[domain]]
 name = "example.net"
 "#;
+
+    /// `domain_slices` as it was, on the TOML lexer's tokens: the reference
+    /// the byte scan must agree with.
+    fn lexed_domain_slices(text: &str) -> Option<Vec<usize>> {
+        let source = toml_parser::Source::new(text);
+        let mut starts = Vec::new();
+        let mut at_line_start = true;
+        for token in source.lex() {
+            let kind = token.kind();
+            if at_line_start && kind == TokenKind::LeftSquareBracket {
+                let start = token.span().start();
+                let line = text[start..].lines().next().unwrap_or("");
+                let header = line.split('#').next().unwrap_or("").trim_end();
+                if header == "[[domain]]" {
+                    starts.push(start);
+                } else if !starts.is_empty()
+                    && !header.starts_with("[domain.")
+                    && !header.starts_with("[[domain.")
+                {
+                    return None;
+                }
+            }
+            // Indentation before a header keeps us at the start of the line.
+            at_line_start =
+                kind == TokenKind::Newline || (at_line_start && kind == TokenKind::Whitespace);
+        }
+        Some(starts)
+    }
+
+    #[test]
+    fn the_byte_scan_agrees_with_the_lexer() {
+        let mut texts = vec![
+            SPEC.to_owned(),
+            "version = 1\n[[domain]]\nname = \"a.test\"\n[postfix]\n".to_owned(),
+        ];
+        let bodies = [
+            "name = \"a.test\"\n",
+            r#"name = "a\"[[domain]]"
+"#,
+            r#"d = """
+[[domain]]
+\"""
+[x]
+"""
+"#,
+            r#"d = """a"""""
+name = 'b'
+"#,
+            "d = '''\n[[domain]]\n[postfix]\n''''\n",
+            "d = 'it'\n",
+            "# it's a \"comment\" [[domain]]\n[domain.aliases] # [x]\ninfo = [\"a\", 'b']\n",
+            "  [domain.aliases]\r\n  \"quoted key\" = \"a\"\r\n",
+            "[[domain.mx]]\nhost = \"mx.a.test\"\n",
+            "x = [\n[1, 2],\n]\n",
+            "\t[[domain]]  # indented, with a comment\nname = \"c.test\"\n",
+            "[[ domain ]]\nname = \"d.test\"\n",
+            "[[\"domain\"]]\nname = \"e.test\"\n",
+            r#"d = """\
+  [[domain]]"""
+"#,
+            r"d = 'x\'
+[[domain]]
+name = 'f.test'
+",
+        ];
+        for body in bodies {
+            texts.push(format!(
+                "version = 1\n[server]\nhostname = \"m.a.test\"\n[[domain]]\n{body}[[domain]]\nname = \"z.test\"\n"
+            ));
+            texts.push(format!(
+                "version = 1\n{body}[[domain]]\nname = \"z.test\"\n{body}"
+            ));
+        }
+        for text in &texts {
+            assert_eq!(domain_slices(text), lexed_domain_slices(text), "{text}");
+        }
+        // An unterminated string: the whole document decides, and reports it.
+        for text in [
+            "a = \"x\n[[domain]]\n",
+            "a = '''x\n[[domain]]\n",
+            "a = \"\"\"x\\\"\"\"\n",
+        ] {
+            assert_eq!(domain_slices(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn headers_inside_strings_are_not_slices() {
