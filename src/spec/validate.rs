@@ -1175,7 +1175,7 @@ fn check_target(
 /// The primary domain (by index) and local part of an address in a hosted
 /// domain or alias domain; `None` for addresses hosted elsewhere.
 fn resolve<'t>(index: &DomainIndex, address: &'t str) -> Option<(usize, &'t str)> {
-    let (local, domain) = address.rsplit_once('@')?;
+    let (local, domain) = names::split_address(address)?;
     let (primary, _) = index.names.get(domain)?;
     Some((*primary, local))
 }
