@@ -897,7 +897,8 @@ fn check_domain<'a>(
             });
             continue;
         }
-        let Some((targets, spans)) = validate_targets(v, at, targets_raw, &akey, &name) else {
+        let Some(targets) = validate_targets(v, at, targets_raw, &akey, &name, &mut target_spans)
+        else {
             continue;
         };
         if targets.is_empty() {
@@ -921,7 +922,6 @@ fn check_domain<'a>(
             },
         );
         alias_spans.push(span);
-        target_spans.extend(spans);
     }
 
     let mut catch_all = Vec::new();
@@ -933,8 +933,9 @@ fn check_domain<'a>(
             raw_catch_all,
             &format_args!("{key}.catch_all"),
             &name,
+            &mut catch_all_spans,
         ) {
-            Some((targets, _)) if targets.is_empty() => {
+            Some(targets) if targets.is_empty() => {
                 v.error_at(
                     at.of(raw_catch_all),
                     "empty-alias",
@@ -942,10 +943,7 @@ fn check_domain<'a>(
                     "the catch-all has no targets".into(),
                 );
             }
-            Some((targets, spans)) => {
-                catch_all = targets;
-                catch_all_spans = spans;
-            }
+            Some(targets) => catch_all = targets,
             None => {}
         }
     }
@@ -1019,17 +1017,18 @@ fn hide_value(location: &mut super::diagnostic::Location) {
     }
 }
 
-/// Check each target; returns them with their spans, or `None` when a bad
-/// target was reported.
+/// Check each target; returns them, their spans appended to `spans`, or
+/// `None` (and `spans` as it was) when a bad target was reported.
 fn validate_targets(
     v: &mut Validator,
     at: At,
     raw: &Spanned<crate::spec::raw::Targets>,
     key: &dyn fmt::Display,
     domain: &str,
-) -> Option<(Vec<String>, Vec<Range<usize>>)> {
+    spans: &mut Vec<Range<usize>>,
+) -> Option<Vec<String>> {
     let mut targets = Vec::with_capacity(raw.get_ref().0.len());
-    let mut spans = Vec::with_capacity(raw.get_ref().0.len());
+    let spans_before = spans.len();
     let mut bad = false;
     for target in &raw.get_ref().0 {
         let span = at.or(target, raw);
@@ -1055,7 +1054,11 @@ fn validate_targets(
             None => bad = true,
         }
     }
-    (!bad).then_some((targets, spans))
+    if bad {
+        spans.truncate(spans_before);
+        return None;
+    }
+    Some(targets)
 }
 
 /// What a hosted address is, for resolving alias targets.
@@ -1101,7 +1104,7 @@ fn check_across_domains(
             for (target, span) in alias.targets.iter().zip(target_spans.by_ref()) {
                 let key = format_args!("domain[{}].aliases.{}", domain_spans.entry, alias.local);
                 if let Some(next) =
-                    check_target(&mut v, domains, index, spans, target, span, &key, true)
+                    check_target(&mut v, domains, index, spans, d, target, span, &key, true)
                 {
                     edges.push(((d, a), next));
                 }
@@ -1109,7 +1112,7 @@ fn check_across_domains(
         }
         for (target, span) in domain.catch_all.iter().zip(&domain_spans.catch_all) {
             let key = format_args!("domain[{}].catch_all", domain_spans.entry);
-            check_target(&mut v, domains, index, spans, target, span, &key, false);
+            check_target(&mut v, domains, index, spans, d, target, span, &key, false);
         }
         (v.diagnostics, edges)
     });
@@ -1136,12 +1139,13 @@ fn check_target(
     domains: &[Domain],
     index: &DomainIndex,
     spans: &[DomainSpans],
+    home: usize,
     target: &str,
     span: &Range<usize>,
     key: &dyn fmt::Display,
     catch_all_ok: bool,
 ) -> Option<(usize, usize)> {
-    let (primary, local) = resolve(index, target)?;
+    let (primary, local) = resolve(index, domains, home, target)?;
     match spans[primary].locals.get(local).map(|l| l.kind) {
         Some(AddressKind::Alias(a)) => Some((primary, a)),
         Some(AddressKind::Mailbox) => None,
@@ -1173,9 +1177,18 @@ fn check_target(
 }
 
 /// The primary domain (by index) and local part of an address in a hosted
-/// domain or alias domain; `None` for addresses hosted elsewhere.
-fn resolve<'t>(index: &DomainIndex, address: &'t str) -> Option<(usize, &'t str)> {
+/// domain or alias domain; `None` for addresses hosted elsewhere. Most
+/// targets are in the domain of their alias (`home`), which needs no lookup.
+fn resolve<'t>(
+    index: &DomainIndex,
+    domains: &[Domain],
+    home: usize,
+    address: &'t str,
+) -> Option<(usize, &'t str)> {
     let (local, domain) = names::split_address(address)?;
+    if domain == domains[home].name {
+        return Some((home, local));
+    }
     let (primary, _) = index.names.get(domain)?;
     Some((*primary, local))
 }
