@@ -466,7 +466,8 @@ struct Stage {
 
 impl Stage {
     fn create(parent: &Path) -> Result<Stage, ApplyError> {
-        let dir = parent.join(format!(".mailctl-stage-{}", std::process::id()));
+        remove_stale_stages(parent);
+        let dir = parent.join(format!("{STAGE_PREFIX}{}", std::process::id()));
         // A stage left behind by a killed run of this same pid is stale.
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir(&dir).map_err(io_error("create directory", &dir))?;
@@ -520,6 +521,35 @@ impl Stage {
     }
 }
 
+const STAGE_PREFIX: &str = ".mailctl-stage-";
+
+/// Remove the stages of runs that were killed (their process is gone), so
+/// they do not pile up beside the configuration. A stage whose process
+/// still runs, or that cannot be told, is left alone.
+fn remove_stale_stages(parent: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(STAGE_PREFIX))
+            .and_then(|pid| pid.parse::<i32>().ok())
+            .and_then(rustix::process::Pid::from_raw)
+        else {
+            continue;
+        };
+        let gone = matches!(
+            rustix::process::test_kill_process(pid),
+            Err(rustix::io::Errno::SRCH)
+        );
+        if gone && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// A group's id from /etc/group; `None` when there is no such group.
 pub(crate) fn group_id(name: &str) -> Option<u32> {
     let groups = fs::read_to_string("/etc/group").ok()?;
@@ -538,8 +568,30 @@ impl Drop for Stage {
 }
 
 #[cfg(test)]
-mod lock_tests {
+mod tests {
     use super::*;
+
+    #[test]
+    fn stages_of_killed_runs_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        // A process that has ended: its pid names no process now.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let stale = dir.path().join(format!("{STAGE_PREFIX}{dead}"));
+        // pid 1 runs as long as the machine does.
+        let live = dir.path().join(format!("{STAGE_PREFIX}1"));
+        let unrelated = dir.path().join(format!("{STAGE_PREFIX}notapid"));
+        for d in [&stale, &live, &unrelated] {
+            fs::create_dir(d).unwrap();
+            fs::write(d.join("main.cf"), "staged").unwrap();
+        }
+        let stage = Stage::create(dir.path()).unwrap();
+        assert!(stage.dir.is_dir());
+        assert!(!stale.exists(), "the stage of a killed run is left");
+        assert!(live.exists() && unrelated.exists());
+        drop(stage);
+    }
 
     #[test]
     fn the_lock_is_exclusive_private_and_never_a_link() {
