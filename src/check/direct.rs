@@ -27,7 +27,7 @@
 use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -59,7 +59,8 @@ const RECEIVE_BUFFER: usize = 4 << 20;
 /// several sockets by source port (`SO_REUSEPORT`: Knot, NSD, Unbound)
 /// then queues every query in one socket, and Knot dropped queries from
 /// ~250 in flight on, each costing a resend; more source ports spread
-/// them. They also add a few bits to the id's 16 against forged answers.
+/// them. An answer counts only on the socket its query went out of, so
+/// more sockets do not widen what a forger can hit.
 const PER_SOCKET: usize = 64;
 
 /// However many queries are in flight.
@@ -79,13 +80,17 @@ struct Waiter {
     /// Which query this is: ids are reused as soon as they are free.
     serial: u64,
     server: SocketAddr,
+    /// The local address of the socket the query went out of: the answer
+    /// must arrive there.
+    local: SocketAddr,
     query: Query,
     answer: oneshot::Sender<Message>,
 }
 
 /// One socket, and the task that reads it.
 struct Socket {
-    socket: Arc<UdpSocket>,
+    udp: Arc<UdpSocket>,
+    local: SocketAddr,
     reader: JoinHandle<()>,
 }
 
@@ -97,6 +102,9 @@ pub struct DirectResolver {
     v6: Vec<Socket>,
     waiting: Waiting,
     serials: AtomicU64,
+    /// Which server a question asks first: the servers take turns, so
+    /// every `--nameserver` is used and a dead one delays only its share.
+    turns: AtomicUsize,
 }
 
 /// Why one attempt got no answer.
@@ -125,9 +133,18 @@ impl DirectResolver {
             std_socket.set_nonblocking(true).map_err(cannot)?;
             // Best effort: the kernel caps it at `net.core.rmem_max`.
             let _ = rustix::net::sockopt::set_socket_recv_buffer_size(&std_socket, RECEIVE_BUFFER);
+            let local = std_socket.local_addr().map_err(cannot)?;
             let socket = Arc::new(UdpSocket::from_std(std_socket).map_err(cannot)?);
-            let reader = tokio::spawn(read_answers(Arc::clone(&socket), Arc::clone(&waiting)));
-            Ok(Socket { socket, reader })
+            let reader = tokio::spawn(read_answers(
+                Arc::clone(&socket),
+                local,
+                Arc::clone(&waiting),
+            ));
+            Ok(Socket {
+                udp: socket,
+                local,
+                reader,
+            })
         };
         let family = |wanted: bool, any: SocketAddr| {
             let count = if wanted { sockets } else { 0 };
@@ -148,6 +165,7 @@ impl DirectResolver {
             v6,
             waiting,
             serials: AtomicU64::new(0),
+            turns: AtomicUsize::new(0),
         })
     }
 
@@ -176,12 +194,14 @@ impl DirectResolver {
         unreachable!("the loop returns at its last turn")
     }
 
-    /// One question to the servers: an attempt, and one retry after a
-    /// timeout; over TCP when the UDP answer is truncated.
+    /// One question to the servers: an attempt, and one retry (of the next
+    /// server, when there are several) after a timeout; over TCP when the
+    /// UDP answer is truncated.
     async fn exchange(&self, query: &Query) -> Result<Message, LookupError> {
         let mut last = LookupError::Timeout;
+        let first = self.turns.fetch_add(1, Ordering::Relaxed);
         for attempt in 0..2 {
-            let server = self.servers[attempt % self.servers.len()];
+            let server = self.servers[(first + attempt) % self.servers.len()];
             match self.udp(server, query).await {
                 Ok(message) if message.metadata.truncation => {
                     return self.tcp(server, query).await;
@@ -198,7 +218,7 @@ impl DirectResolver {
         let serial = self.serials.fetch_add(1, Ordering::Relaxed);
         let sockets = if server.is_ipv4() { &self.v4 } else { &self.v6 };
         let turn = usize::try_from(serial % sockets.len() as u64).expect("below the count");
-        let socket = &sockets[turn].socket;
+        let (socket, local) = (&sockets[turn].udp, sockets[turn].local);
         let (answer, answered) = oneshot::channel();
         let (id, bytes) = {
             let mut waiting = self.waiting.lock().expect("waiting lock");
@@ -211,6 +231,7 @@ impl DirectResolver {
                 Waiter {
                     serial,
                     server,
+                    local,
                     query: query.clone(),
                     answer,
                 },
@@ -240,7 +261,7 @@ impl DirectResolver {
             };
             match tokio::time::timeout_at(wait, &mut answered).await {
                 Ok(Ok(message)) => return Ok(message),
-                // The reader stopped (the socket broke).
+                // The readers stopped: the resolver is being dropped.
                 Ok(Err(_)) => return Err(Failure::Timeout),
                 Err(_) if wait >= deadline => return Err(Failure::Timeout),
                 Err(_) => {}
@@ -342,24 +363,21 @@ fn matching(bytes: &[u8], id: u16, query: &Query) -> Option<Message> {
 }
 
 /// Read one socket until it breaks, handing each answer to its query.
-async fn read_answers(socket: Arc<UdpSocket>, waiting: Waiting) {
+async fn read_answers(socket: Arc<UdpSocket>, local: SocketAddr, waiting: Waiting) {
     let mut buffer = vec![0; MAX_DATAGRAM];
     loop {
         let (length, from) = match socket.recv_from(&mut buffer).await {
             Ok(received) => received,
-            // ICMP errors of earlier sends, on some systems: not an answer.
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::ConnectionRefused
-                        | ErrorKind::ConnectionReset
-                        | ErrorKind::Interrupted
-                ) =>
-            {
+            // ICMP errors of earlier sends on some systems, unreachable
+            // networks, a moment without memory: none of them is an answer,
+            // and none ends the socket. Stopping here would leave every
+            // query on this socket to wait out its timeout with no reason
+            // given; a short pause keeps a lasting error from spinning.
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             }
-            // The queries waiting time out.
-            Err(_) => return,
         };
         let datagram = &buffer[..length];
         let Some(id) = datagram.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]])) else {
@@ -369,6 +387,12 @@ async fn read_answers(socket: Arc<UdpSocket>, waiting: Waiting) {
         let Some(waiter) = waiting.get(&id) else {
             continue;
         };
+        // Only on the socket the query went out of: every socket reads the
+        // one map of waiting ids, and a forger must not get to aim at all
+        // of them.
+        if waiter.local != local {
+            continue;
+        }
         // Compare address and port only: a v4-mapped or scoped form of the
         // same address is the same server.
         if from.ip().to_canonical() != waiter.server.ip().to_canonical()
@@ -709,6 +733,7 @@ mod tests {
             Waiter {
                 serial: 2,
                 server: server.address,
+                local: dns.v4[0].local,
                 query,
                 answer,
             },
@@ -834,5 +859,63 @@ mod tests {
             Err(LookupError::NxDomain)
         );
         assert!(server.udp_queries().is_empty());
+    }
+
+    /// With two sockets, a datagram from the server's address with the
+    /// right id and question, but sent to the socket the query did not go
+    /// out of, is not the answer; the same answer on the right socket is.
+    #[tokio::test]
+    async fn an_answer_counts_only_on_the_socket_its_query_left_from() {
+        let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let address = server.local_addr().unwrap();
+        let dns = DirectResolver::new(vec![address], Duration::from_millis(1500), 128).unwrap();
+        assert_eq!(dns.v4.len(), 2);
+        let ports: Vec<u16> = dns.v4.iter().map(|s| s.local.port()).collect();
+        tokio::spawn(async move {
+            let mut buffer = vec![0; 4096];
+            // The first attempt: the answer goes to the other socket only.
+            let (n, client) = server.recv_from(&mut buffer).await.unwrap();
+            let query = Message::from_vec(&buffer[..n]).unwrap();
+            let other = ports.iter().copied().find(|p| *p != client.port()).unwrap();
+            let forged = answer(&query, ResponseCode::NoError, &[FORGED]);
+            let bytes = forged.to_vec().unwrap();
+            server.send_to(&bytes, ("127.0.0.1", other)).await.unwrap();
+            // Every later datagram (resends, the retry) gets its answer on
+            // the socket it came from.
+            loop {
+                let (n, client) = server.recv_from(&mut buffer).await.unwrap();
+                let query = Message::from_vec(&buffer[..n]).unwrap();
+                let real = answer(&query, ResponseCode::NoError, &[GOOD]);
+                server
+                    .send_to(&real.to_vec().unwrap(), client)
+                    .await
+                    .unwrap();
+            }
+        });
+        let got = dns.query("www.example", QueryType::A).await;
+        assert_eq!(got, Ok(vec![Rdata::A(GOOD.into())]));
+    }
+
+    /// Every `--nameserver` is asked: questions start at each in turn, and
+    /// a question whose first server times out goes to the next.
+    #[tokio::test]
+    async fn the_servers_take_turns() {
+        let good =
+            || serve(|query, _| vec![Reply::Send(answer(query, ResponseCode::NoError, &[GOOD]))]);
+        let (first, second, third) = (good().await, good().await, good().await);
+        let dead = serve(|_, _| Vec::new()).await;
+        let servers = vec![first.address, second.address, third.address, dead.address];
+        let dns = DirectResolver::new(servers, Duration::from_millis(300), 64).unwrap();
+        for i in 0..8 {
+            let got = dns.query(&format!("n{i}.example"), QueryType::A).await;
+            assert_eq!(got, Ok(vec![Rdata::A(GOOD.into())]), "n{i}");
+        }
+        // Eight questions over four servers: two start at each; the two
+        // that start at the dead one are answered by the first.
+        assert_eq!(first.udp_queries().len(), 4);
+        assert_eq!(second.udp_queries().len(), 2);
+        assert_eq!(third.udp_queries().len(), 2);
+        // One datagram each: the 300 ms timeout comes before a resend.
+        assert_eq!(dead.udp_queries().len(), 2);
     }
 }
