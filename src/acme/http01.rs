@@ -19,6 +19,9 @@ const PREFIX: &str = "/.well-known/acme-challenge/";
 const MAX_CONNECTIONS: usize = 64;
 /// The pause after a failed accept.
 const ACCEPT_RETRY: Duration = Duration::from_millis(100);
+/// How long a client may take to send its request: a validation server
+/// sends it at once, and an idle connection must not hold a slot for long.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Token → key authorization.
 type Tokens = Arc<Mutex<HashMap<String, String>>>;
@@ -85,15 +88,12 @@ impl Drop for Responder {
 
 /// Read one request head and answer it; the connection closes after.
 async fn answer(mut stream: tokio::net::TcpStream, tokens: Tokens) -> std::io::Result<()> {
-    let mut head = Vec::with_capacity(512);
-    let mut buf = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && !head.windows(2).any(|w| w == b"\n\n") {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 || head.len() > 8192 {
-            return Ok(());
-        }
-        head.extend_from_slice(&buf[..n]);
-    }
+    let Ok(head) = tokio::time::timeout(REQUEST_TIMEOUT, read_head(&mut stream)).await else {
+        return Ok(());
+    };
+    let Some(head) = head? else {
+        return Ok(());
+    };
     let line = head.split(|&b| b == b'\n').next().unwrap_or(b"");
     let line = String::from_utf8_lossy(line);
     let mut parts = line.trim_end().split(' ');
@@ -121,6 +121,21 @@ async fn answer(mut stream: tokio::net::TcpStream, tokens: Tokens) -> std::io::R
     };
     stream.write_all(response.as_bytes()).await?;
     stream.shutdown().await
+}
+
+/// The request head (up to the empty line); `None` when the client closes
+/// first or sends more than 8 KiB without ending it.
+async fn read_head(stream: &mut tokio::net::TcpStream) -> std::io::Result<Option<Vec<u8>>> {
+    let mut head = Vec::with_capacity(512);
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && !head.windows(2).any(|w| w == b"\n\n") {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 || head.len() > 8192 {
+            return Ok(None);
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    Ok(Some(head))
 }
 
 /// Token files under a web server's document root; removed when dropped.
@@ -236,5 +251,34 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    }
+
+    /// A connection that sends nothing loses its slot after
+    /// `REQUEST_TIMEOUT`, so idle connections cannot keep the CA's
+    /// validation request waiting for long.
+    #[tokio::test]
+    async fn idle_connections_give_their_slots_back() {
+        let responder = Responder::start("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        responder.add("tok", "tok.thumbprint");
+        let mut idle = Vec::new();
+        for _ in 0..MAX_CONNECTIONS {
+            idle.push(
+                tokio::net::TcpStream::connect(responder.address)
+                    .await
+                    .unwrap(),
+            );
+        }
+        // None of the idle connections is closed by the client.
+        let answer = tokio::time::timeout(
+            REQUEST_TIMEOUT * 3,
+            get(responder.address, "/.well-known/acme-challenge/tok"),
+        )
+        .await
+        .expect("answered once the idle connections timed out")
+        .unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+        drop(idle);
     }
 }
