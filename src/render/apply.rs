@@ -535,7 +535,10 @@ fn remove_stale_stages(parent: &Path) {
         let Some(pid) = name
             .to_str()
             .and_then(|n| n.strip_prefix(STAGE_PREFIX))
-            .and_then(|pid| pid.parse::<i32>().ok())
+            // Digits only, and above 0: `-5` would name a process group.
+            .and_then(|pid| pid.parse::<u32>().ok())
+            .and_then(|pid| i32::try_from(pid).ok())
+            .filter(|&pid| pid > 0)
             .and_then(rustix::process::Pid::from_raw)
         else {
             continue;
@@ -582,14 +585,16 @@ mod tests {
         // pid 1 runs as long as the machine does.
         let live = dir.path().join(format!("{STAGE_PREFIX}1"));
         let unrelated = dir.path().join(format!("{STAGE_PREFIX}notapid"));
-        for d in [&stale, &live, &unrelated] {
+        let group = dir.path().join(format!("{STAGE_PREFIX}-5"));
+        let zero = dir.path().join(format!("{STAGE_PREFIX}0"));
+        for d in [&stale, &live, &unrelated, &group, &zero] {
             fs::create_dir(d).unwrap();
             fs::write(d.join("main.cf"), "staged").unwrap();
         }
         let stage = Stage::create(dir.path()).unwrap();
         assert!(stage.dir.is_dir());
         assert!(!stale.exists(), "the stage of a killed run is left");
-        assert!(live.exists() && unrelated.exists());
+        assert!(live.exists() && unrelated.exists() && group.exists() && zero.exists());
         drop(stage);
     }
 
