@@ -152,15 +152,44 @@ fn send_update(dns: &Dns01, secret: &[u8], message: &[u8]) -> Result<(), String>
         unix_now(),
     );
     let response = exchange(dns.server, &signed)?;
-    check_response(&response, message)?;
-    verify_response(
+    judge_update(
         &response,
+        message,
         &mac,
         &dns.tsig_key,
         dns.tsig_algorithm,
         secret,
         unix_now(),
     )
+}
+
+/// Whether the answer to an UPDATE says it was done, signed by the server.
+/// A server that refuses our signature answers NOTAUTH and says why in the
+/// TSIG error of its answer (BADSIG, BADKEY, BADTIME): that reason is the
+/// one to show.
+fn judge_update(
+    response: &[u8],
+    request: &[u8],
+    request_mac: &[u8],
+    key: &str,
+    algorithm: TsigAlgorithm,
+    secret: &[u8],
+    now: u64,
+) -> Result<(), String> {
+    if let Err(reason) = check_response(response, request) {
+        let ours = response.get(..2) == request.get(..2);
+        if ours
+            && let Ok(Some(tsig)) = response_tsig(response)
+            && tsig.error != 0
+        {
+            return Err(format!(
+                "the server refused the signature: {}",
+                tsig_error_name(tsig.error)
+            ));
+        }
+        return Err(reason);
+    }
+    verify_response(response, request_mac, key, algorithm, secret, now)
 }
 
 fn unix_now() -> u64 {
@@ -770,6 +799,36 @@ mod tests {
         let error_at = badsig.len() - 4;
         badsig[error_at..error_at + 2].copy_from_slice(&16u16.to_be_bytes());
         fails(&badsig, &mac, &secret, KNOT_SIGNED_AT, "BADSIG");
+    }
+
+    /// NOTAUTH with a TSIG error (here BADTIME, as a server answers a
+    /// request signed with a clock far off) reports the TSIG error; NOTAUTH
+    /// without one reports the rcode.
+    #[test]
+    fn a_refused_signature_says_why() {
+        let mut response = hex(KNOT_RESPONSE);
+        let mac = hex(KNOT_REQUEST_MAC);
+        let secret = STANDARD.decode(KNOT_SECRET).unwrap();
+        // The request: the same id, as the response's header repeats it.
+        let request = response[..12].to_vec();
+        let judge = |response: &[u8]| {
+            judge_update(
+                response,
+                &request,
+                &mac,
+                "mailctl-key",
+                TsigAlgorithm::HmacSha256,
+                &secret,
+                KNOT_SIGNED_AT,
+            )
+        };
+        assert_eq!(judge(&response), Ok(()));
+        response[3] = (response[3] & 0xf0) | 9; // rcode NOTAUTH
+        assert!(judge(&response).unwrap_err().contains("NOTAUTH"));
+        let error_at = response.len() - 4;
+        response[error_at..error_at + 2].copy_from_slice(&18u16.to_be_bytes());
+        let error = judge(&response).unwrap_err();
+        assert!(error.contains("BADTIME"), "{error}");
     }
 
     #[test]

@@ -330,6 +330,17 @@ fn dns01_through_knot_with_tsig() {
     assert_eq!(out.code, 2, "{}", out.stderr);
 
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // Another secret: Knot refuses the update, and says why (BADSIG).
+    std::fs::write(&secret, "d3JvbmctdHNpZy1zZWNyZXQtZm9yLXRoZS10ZXN0LTMy\n").unwrap();
+    let out = lab.cert(&spec, &["issue"]);
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the server refused the signature: BADSIG"),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(&secret, format!("{TSIG_SECRET}\n")).unwrap();
     let started = Instant::now();
     let out = lab.cert(&spec, &["issue", "-v"]);
     assert_ok(&out, "issue", &lab);
