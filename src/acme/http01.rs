@@ -225,10 +225,9 @@ mod tests {
         }
     }
 
-    /// Idle connections hold at most `MAX_CONNECTIONS` answers at once; the
-    /// next waits in the backlog and is answered when one of them closes.
-    #[tokio::test]
-    async fn a_flood_of_idle_connections_waits_in_the_backlog() {
+    /// A responder with a token, and `MAX_CONNECTIONS` connections to it
+    /// that send nothing.
+    async fn full_responder() -> (Responder, Vec<tokio::net::TcpStream>) {
         let responder = Responder::start("127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
@@ -241,6 +240,14 @@ mod tests {
                     .unwrap(),
             );
         }
+        (responder, idle)
+    }
+
+    /// Idle connections hold at most `MAX_CONNECTIONS` answers at once; the
+    /// next waits in the backlog and is answered when one of them closes.
+    #[tokio::test]
+    async fn a_flood_of_idle_connections_waits_in_the_backlog() {
+        let (responder, mut idle) = full_responder().await;
         let waiting = tokio::spawn(get(responder.address, "/.well-known/acme-challenge/tok"));
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(!waiting.is_finished(), "answered beyond the limit");
@@ -258,18 +265,7 @@ mod tests {
     /// validation request waiting for long.
     #[tokio::test]
     async fn idle_connections_give_their_slots_back() {
-        let responder = Responder::start("127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        responder.add("tok", "tok.thumbprint");
-        let mut idle = Vec::new();
-        for _ in 0..MAX_CONNECTIONS {
-            idle.push(
-                tokio::net::TcpStream::connect(responder.address)
-                    .await
-                    .unwrap(),
-            );
-        }
+        let (responder, idle) = full_responder().await;
         // None of the idle connections is closed by the client.
         let answer = tokio::time::timeout(
             REQUEST_TIMEOUT * 3,
