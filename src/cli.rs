@@ -73,8 +73,10 @@ pub enum Command {
     #[command(
         long_about = "Check the spec: TOML syntax, unknown keys (with suggestions), every value \
             for the file it ends up in, and the rules across values (duplicates, alias targets, \
-            alias loops, the host name against the domains). Then render the Postfix files in \
-            memory. All problems are reported in one run, with file, line and column.",
+            alias loops, the host name against the domains). Then render every file in memory: \
+            the Postfix files go through the lint rules, dovecot.conf through `doveconf -n` and \
+            opendkim.conf through `opendkim -n` when those are installed. All problems are \
+            reported in one run, with file, line and column.",
         after_help = "Examples:\n  mailctl validate\n  mailctl validate --spec examples/multi-domain.toml\n  mailctl validate --format json | jq '.diagnostics[] | .message'"
     )]
     Validate(ValidateArgs),
