@@ -413,7 +413,11 @@ enum Job {
     Tlsa {
         domain: String,
         name: String,
-        expected: Vec<String>,
+        /// The current certificate's record (when there is a certificate),
+        /// then the next key's (when there is one), as `mailctl dns` lists
+        /// them.
+        current: Option<String>,
+        next: Option<String>,
         at: Option<Arc<Location>>,
     },
     Ptr {
@@ -677,12 +681,24 @@ pub fn plan(spec: &Spec, set: &RecordSet, keys: &[DkimKey], at: &SpecLocations) 
                     issuers: spec.dns.caa_issuers.clone(),
                     at: at.first(&["dns.caa_issuers".into(), "dns".into()]),
                 }),
-                RecordType::TLSA => jobs.push(Job::Tlsa {
-                    domain: zone.to_string(),
-                    name: r.name.clone(),
-                    expected: values(RecordType::TLSA),
-                    at: at.first(&["dns.tlsa".into(), "dns".into()]),
-                }),
+                RecordType::TLSA => {
+                    // Without a certificate `mailctl dns` lists only the next
+                    // key's record (if any): the first value is the current
+                    // one only when the certificate exists.
+                    let mut values = values(RecordType::TLSA).into_iter();
+                    let current = if std::path::Path::new(&spec.tls.cert_file).exists() {
+                        values.next()
+                    } else {
+                        None
+                    };
+                    jobs.push(Job::Tlsa {
+                        domain: zone.to_string(),
+                        name: r.name.clone(),
+                        current,
+                        next: values.next(),
+                        at: at.first(&["dns.tlsa".into(), "dns".into()]),
+                    });
+                }
                 RecordType::PTR => {}
             }
         }
@@ -844,9 +860,10 @@ fn run_job(job: Job, r: &dyn Resolve) -> JobFuture<'_> {
             Job::Tlsa {
                 domain,
                 name,
-                expected,
+                current,
+                next,
                 at,
-            } => tlsa(r, domain, name, &expected, at.as_ref()).await,
+            } => tlsa(r, domain, name, current, next, at.as_ref()).await,
             Job::Ptr {
                 domain,
                 ip,
@@ -1914,7 +1931,8 @@ async fn tlsa(
     r: &dyn Resolve,
     domain: String,
     name: String,
-    expected: &[String],
+    current: Option<String>,
+    next: Option<String>,
     at: Option<&Arc<Location>>,
 ) -> Vec<Finding> {
     let s = Subject {
@@ -1922,27 +1940,35 @@ async fn tlsa(
         name: name.clone(),
         rtype: RecordType::TLSA,
     };
-    let want: Vec<String> = expected.iter().map(|v| v.to_ascii_lowercase()).collect();
-    let shown = want.join(", ");
+    let current = current.map(|v| v.to_ascii_lowercase());
+    let next = next.map(|v| v.to_ascii_lowercase());
+    let shown = current
+        .iter()
+        .chain(&next)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     let list = match fetch(r, &s, QueryType::Tlsa, "tlsa", &shown).await {
         Ok(list) => list,
         Err(f) => return vec![f.at(at)],
     };
     let got: Vec<String> = list.iter().map(present).collect();
-    let current = want.first().cloned().unwrap_or_default();
-    let mut findings = vec![if got.contains(&current) {
-        s.finding("tlsa", Status::Pass, format!("TLSA at {name} matches the current certificate's key"), &current, &show(&got))
-    } else {
-        s.finding("tlsa", Status::Fail, format!("no TLSA record at {name} matches the current certificate's key"), &current, &show(&got))
-            .hint("DANE senders will refuse to deliver: publish the TLSA record `mailctl dns` lists before the certificate changes")
-    }.at(at)];
+    let mut findings = Vec::new();
+    if let Some(current) = current {
+        findings.push(if got.contains(&current) {
+            s.finding("tlsa", Status::Pass, format!("TLSA at {name} matches the current certificate's key"), &current, &show(&got))
+        } else {
+            s.finding("tlsa", Status::Fail, format!("no TLSA record at {name} matches the current certificate's key"), &current, &show(&got))
+                .hint("DANE senders will refuse to deliver: publish the TLSA record `mailctl dns` lists before the certificate changes")
+        }.at(at));
+    }
     // `mailctl dns` lists the next key's record too (a rollover in
     // progress): it must be published before the key is switched in.
-    if let Some(next) = want.get(1) {
-        findings.push(if got.contains(next) {
-            s.finding("tlsa-next", Status::Pass, format!("TLSA at {name} matches the next key"), next, &show(&got))
+    if let Some(next) = next {
+        findings.push(if got.contains(&next) {
+            s.finding("tlsa-next", Status::Pass, format!("TLSA at {name} matches the next key"), &next, &show(&got))
         } else {
-            s.finding("tlsa-next", Status::Fail, format!("no TLSA record at {name} matches the next key (next.pub.pem)"), next, &show(&got))
+            s.finding("tlsa-next", Status::Fail, format!("no TLSA record at {name} matches the next key (next.pub.pem)"), &next, &show(&got))
                 .hint("publish it now: once the certificate switches to that key, DANE senders refuse to deliver until its record is in DNS and cached")
         }.at(at));
     }

@@ -539,6 +539,28 @@ fn check_dns_mutation_matrix() {
     drop(fx.dir);
 }
 
+/// Before the first certificate, with a next key already beside where it
+/// will be: `mailctl dns` lists only the next key's TLSA record, and
+/// check-dns checks it as the next key's, not as the current one's.
+#[test]
+fn check_dns_without_a_certificate_checks_only_the_next_key() {
+    let fx = fixture();
+    std::fs::remove_file(fx.dir.path().join("tls/cert.pem")).expect("remove certificate");
+    let zones = zones(&fx);
+    let knot = Knot::start(&zones);
+    let out = check(&fx.spec, knot.port, &["--format", "json"]);
+    let report = json(&out);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let tlsa: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["type"] == "TLSA")
+        .map(|f| (f["check"].as_str().unwrap(), f["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(tlsa, [("tlsa-next", "pass")], "{}", out.stdout);
+}
+
 #[test]
 fn check_dns_a_closed_port_is_exit_3_within_the_timeout() {
     let fx = fixture();
