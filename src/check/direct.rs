@@ -535,13 +535,20 @@ mod tests {
         script: impl Fn(&Message, usize) -> Vec<Reply> + Send + Sync + 'static,
     ) -> Server {
         let script: Script = Arc::new(script);
-        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        // UDP and TCP on one port: the port the kernel gives the UDP socket
+        // may be taken for TCP (another test's connection), so try again.
+        let (socket, tcp) = loop {
+            let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let address = socket.local_addr().unwrap();
+            if let Ok(tcp) = tokio::net::TcpListener::bind(address).await {
+                break (socket, tcp);
+            }
+        };
         // Room for every query in flight: a dropped query would look like
         // a lost answer.
         rustix::net::sockopt::set_socket_recv_buffer_size(&socket, RECEIVE_BUFFER).unwrap();
         let stranger = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let address = socket.local_addr().unwrap();
-        let tcp = tokio::net::TcpListener::bind(address).await.unwrap();
         let udp_queries = Arc::new(Mutex::new(Vec::new()));
         let tcp_queries = Arc::new(AtomicUsize::new(0));
         let (seen, udp_script) = (Arc::clone(&udp_queries), Arc::clone(&script));
@@ -905,7 +912,8 @@ mod tests {
         let (first, second, third) = (good().await, good().await, good().await);
         let dead = serve(|_, _| Vec::new()).await;
         let servers = vec![first.address, second.address, third.address, dead.address];
-        let dns = DirectResolver::new(servers, Duration::from_millis(300), 64).unwrap();
+        // A timeout long enough that a busy machine answers in time.
+        let dns = DirectResolver::new(servers, Duration::from_secs(1), 64).unwrap();
         for i in 0..8 {
             let got = dns.query(&format!("n{i}.example"), QueryType::A).await;
             assert_eq!(got, Ok(vec![Rdata::A(GOOD.into())]), "n{i}");
@@ -915,7 +923,8 @@ mod tests {
         assert_eq!(first.udp_queries().len(), 4);
         assert_eq!(second.udp_queries().len(), 2);
         assert_eq!(third.udp_queries().len(), 2);
-        // One datagram each: the 300 ms timeout comes before a resend.
-        assert_eq!(dead.udp_queries().len(), 2);
+        // Each of the two was sent, and maybe resent, within its timeout.
+        let sent = dead.udp_queries().len();
+        assert!((2..=2 * SENDS as usize).contains(&sent), "{sent}");
     }
 }
