@@ -413,7 +413,8 @@ impl MailServer {
                 .unwrap(),
         );
         assert!(
-            support::wait_for_port(milter, Duration::from_secs(10)),
+            // Not a probe by connecting: see `wait_for_listen`.
+            support::wait_for_listen(milter, Duration::from_secs(10)),
             "OpenDKIM did not listen on 127.0.0.1:{milter}: {}",
             self.log("opendkim.stderr")
         );
@@ -594,6 +595,11 @@ impl MailServer {
 impl Drop for MailServer {
     fn drop(&mut self) {
         if let Some(mut opendkim) = self.opendkim.take() {
+            if std::thread::panicking()
+                && let Ok(Some(status)) = opendkim.try_wait()
+            {
+                eprintln!("--- OpenDKIM had already exited: {status}");
+            }
             let _ = opendkim.kill();
             let _ = opendkim.wait();
         }
@@ -620,9 +626,10 @@ impl Drop for MailServer {
         }
         if std::thread::panicking() {
             eprintln!(
-                "--- maillog:\n{}--- dovecot.log:\n{}",
+                "--- maillog:\n{}--- dovecot.log:\n{}--- opendkim.stderr:\n{}",
                 self.log("maillog"),
-                self.log("dovecot.log")
+                self.log("dovecot.log"),
+                self.log("opendkim.stderr")
             );
         }
     }

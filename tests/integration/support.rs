@@ -109,3 +109,27 @@ pub fn wait_for_port(port: u16, timeout: std::time::Duration) -> bool {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// Wait until a socket listens on 127.0.0.1:`port`, without connecting to
+/// it: read from `/proc/net/tcp` (state `0A` is LISTEN). For servers that a
+/// bare connect upsets: `OpenDKIM` 2.11 can crash on the next milter
+/// connection after one that closed without a word (upstream issue #128).
+/// `false` after `timeout`.
+pub fn wait_for_listen(port: u16, timeout: std::time::Duration) -> bool {
+    let local = format!("0100007F:{port:04X}");
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+        let listening = table.lines().skip(1).any(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.get(1) == Some(&local.as_str()) && fields.get(3) == Some(&"0A")
+        });
+        if listening {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
