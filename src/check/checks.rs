@@ -1683,6 +1683,58 @@ async fn report_auth(
     }.at(at)]
 }
 
+/// A TXT record that must be there exactly once, told by its version tag
+/// (`v=STSv1`, `v=TLSRPTv1`).
+struct OnlyRecord {
+    check: &'static str,
+    /// What the messages call it.
+    kind: &'static str,
+    version: &'static str,
+}
+
+impl OnlyRecord {
+    /// The finding: passing, with the one record; failing, with none, when
+    /// there is no such record or more than one.
+    fn find<'t>(
+        &self,
+        s: &Subject,
+        texts: &'t [String],
+        expected: &str,
+    ) -> (Option<&'t String>, Finding) {
+        let found: Vec<&String> = texts
+            .iter()
+            .filter(|t| t.starts_with(self.version))
+            .collect();
+        let (check, kind, name) = (self.check, self.kind, &s.name);
+        if let [text] = found.as_slice() {
+            let pass = format!("one {kind} record at {name}");
+            return (
+                Some(text),
+                s.finding(check, Status::Pass, pass, expected, text),
+            );
+        }
+        let fail = format!("{} {kind} records at {name}", found.len());
+        let hint = format!(
+            "publish exactly one `{}` record, the one `mailctl dns` lists",
+            self.version
+        );
+        (
+            None,
+            s.finding(check, Status::Fail, fail, expected, &show(texts))
+                .hint(hint),
+        )
+    }
+}
+
+/// The value of tag `name` in a `tag=value; ...` record.
+fn tag(text: &str, name: &str) -> Option<String> {
+    tags::parse_tags(text)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
 async fn mta_sts(
     r: &dyn Resolve,
     domain: String,
@@ -1700,39 +1752,18 @@ async fn mta_sts(
         Err(f) => return vec![f.at(at)],
     };
     let texts = txts(&list);
-    let sts: Vec<&String> = texts.iter().filter(|t| t.starts_with("v=STSv1")).collect();
-    let mut out = Vec::new();
-    let [text] = sts.as_slice() else {
-        out.push(
-            s.finding(
-                "mta-sts-record",
-                Status::Fail,
-                format!("{} MTA-STS records at {name}", sts.len()),
-                expected,
-                &show(&texts),
-            )
-            .hint("publish exactly one `v=STSv1` record, the one `mailctl dns` lists")
-            .at(at),
-        );
+    let only = OnlyRecord {
+        check: "mta-sts-record",
+        kind: "MTA-STS",
+        version: "v=STSv1",
+    };
+    let (text, found) = only.find(&s, &texts, expected);
+    let mut out = vec![found.at(at)];
+    let Some(text) = text else {
         return out;
     };
-    out.push(
-        s.finding(
-            "mta-sts-record",
-            Status::Pass,
-            format!("one MTA-STS record at {name}"),
-            expected,
-            text,
-        )
-        .at(at),
-    );
-    let id = |t: &str| {
-        tags::parse_tags(t)
-            .ok()
-            .and_then(|tags| tags.into_iter().find(|(k, _)| k == "id").map(|(_, v)| v))
-    };
-    let want = id(expected).unwrap_or_default();
-    let got = id(text);
+    let want = tag(expected, "id").unwrap_or_default();
+    let got = tag(text, "id");
     out.push(match got {
         Some(got) if got == want => s.finding("mta-sts-id", Status::Pass, format!("the MTA-STS id at {name} is the current policy's"), &format!("id={want}"), &format!("id={got}")),
         got => s.finding("mta-sts-id", Status::Fail, format!("the MTA-STS id at {name} is not the current policy's"), &format!("id={want}"), &got.map_or_else(|| (*text).clone(), |g| format!("id={g}")))
@@ -1758,40 +1789,18 @@ async fn tls_rpt(
         Err(f) => return vec![f.at(at)],
     };
     let texts = txts(&list);
-    let rpt: Vec<&String> = texts
-        .iter()
-        .filter(|t| t.starts_with("v=TLSRPTv1"))
-        .collect();
-    let mut out = Vec::new();
-    let [text] = rpt.as_slice() else {
-        out.push(
-            s.finding(
-                "tls-rpt-record",
-                Status::Fail,
-                format!("{} TLS-RPT records at {name}", rpt.len()),
-                expected,
-                &show(&texts),
-            )
-            .hint("publish exactly one `v=TLSRPTv1` record, the one `mailctl dns` lists")
-            .at(at),
-        );
+    let only = OnlyRecord {
+        check: "tls-rpt-record",
+        kind: "TLS-RPT",
+        version: "v=TLSRPTv1",
+    };
+    let (text, found) = only.find(&s, &texts, expected);
+    let mut out = vec![found.at(at)];
+    let Some(text) = text else {
         return out;
     };
-    out.push(
-        s.finding(
-            "tls-rpt-record",
-            Status::Pass,
-            format!("one TLS-RPT record at {name}"),
-            expected,
-            text,
-        )
-        .at(at),
-    );
     let rua = |t: &str| {
-        let list = tags::parse_tags(t)
-            .ok()
-            .and_then(|tags| tags.into_iter().find(|(k, _)| k == "rua").map(|(_, v)| v))
-            .unwrap_or_default();
+        let list = tag(t, "rua").unwrap_or_default();
         sorted(
             list.split(',')
                 .map(|u| u.trim().to_ascii_lowercase())

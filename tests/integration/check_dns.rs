@@ -466,6 +466,16 @@ fn check_dns_mutation_matrix() {
             &[],
         ),
         (
+            "two MTA-STS records",
+            "example.com",
+            sts.clone(),
+            format!("{sts}\n{}", sts.replace("id=", "id=0")),
+            "mta-sts-record",
+            "fail",
+            1,
+            &[],
+        ),
+        (
             "CAA for another CA",
             "example.com",
             caa.clone(),
