@@ -976,34 +976,22 @@ fn mail_flows_through_lmtp_to_imaps_and_pop3s_and_submission_needs_auth() {
         "AUTH without TLS must not be offered (swaks 28):\n{}",
         r.stdout
     );
-    let r = send(
-        server.submission,
-        "--tls",
-        "someone@outside.test",
-        "else@outside.test",
-        "mf-relay",
-        None,
-        Some("RCPT"),
-    );
-    assert!(
-        r.code == 24 && replied(&r, "554 5.7.1"),
-        "relaying without AUTH must be refused:\n{}",
-        r.stdout
-    );
-    let r = send(
-        server.submissions,
-        "--tlsc",
-        "someone@outside.test",
-        "else@outside.test",
-        "mf-relay",
-        None,
-        Some("RCPT"),
-    );
-    assert!(
-        r.code == 24 && replied(&r, "554 5.7.1"),
-        "relaying without AUTH over submissions must be refused:\n{}",
-        r.stdout
-    );
+    for (port, tls) in [(server.submission, "--tls"), (server.submissions, "--tlsc")] {
+        let r = send(
+            port,
+            tls,
+            "someone@outside.test",
+            "else@outside.test",
+            "mf-relay",
+            None,
+            Some("RCPT"),
+        );
+        assert!(
+            r.code == 24 && replied(&r, "554 5.7.1"),
+            "relaying without AUTH ({tls}) must be refused:\n{}",
+            r.stdout
+        );
+    }
     let r = send(
         server.submission,
         "--tls",
