@@ -5,6 +5,9 @@ K domains x M aliases each (K*M aliases), M//10 mailboxes per domain.
 Same shape and random mix as ../shared/bench/gen_spec.py (70 % of aliases have one
 target, 25 % two, 5 % three; one target in five lives in another domain), written
 in mailctl's real spec format so `mailctl render` accepts it. Deterministic.
+With --dovecot the server also offers submission, logins checked by Dovecot, as
+a real deployment does: render then also writes `sender_login` (every alias
+followed to its mailboxes) and Dovecot's files.
 """
 import argparse, random, sys
 
@@ -14,6 +17,7 @@ def main():
     ap.add_argument("k", type=int, help="domains")
     ap.add_argument("m", type=int, help="aliases per domain")
     ap.add_argument("--out", default="-", help="output file (default stdout)")
+    ap.add_argument("--dovecot", action="store_true", help="offer submission, with Dovecot checking the logins")
     a = ap.parse_args()
     rnd = random.Random(a.k * 1_000_003 + a.m)
     width = max(4, len(str(a.k)))
@@ -22,8 +26,10 @@ def main():
     out = sys.stdout if a.out == "-" else open(a.out, "w")
     w = out.write
     w(f"# mailctl spec: {a.k} domains x {a.m} aliases (bench/gen_spec.py)\nversion = 1\n\n"
-      '[server]\nhostname = "mail.bench.test"\nipv4 = ["192.0.2.25"]\n\n'
-      '[postfix]\nmailbox_base = "/var/mail/vhosts"\n')
+      '[server]\nhostname = "mail.bench.test"\nipv4 = ["192.0.2.25"]\n')
+    if a.dovecot:
+        w('services = ["smtp", "submission"]\n\n[dovecot]\nenabled = true\n')
+    w('\n[postfix]\nmailbox_base = "/var/mail/vhosts"\n')
     for i in range(1, a.k + 1):
         d = dom(i)
         w(f'\n[[domain]]\nname = "{d}"\nmailboxes = [')

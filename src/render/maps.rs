@@ -17,6 +17,8 @@
 
 use std::io::Write;
 
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap, FxHashSet as HashSet};
+
 use crate::spec::model::{Domain, Spec};
 
 fn start(header: &str, what: &str, capacity: usize) -> Vec<u8> {
@@ -164,73 +166,216 @@ pub fn virtual_domains(spec: &Spec, header: &str) -> Vec<u8> {
 /// an alias domain to the same logins as its primary address. Catch-alls
 /// give nobody a sender address.
 pub fn sender_logins(spec: &Spec, header: &str) -> Vec<u8> {
-    use std::collections::{BTreeSet, HashMap};
-
-    // Primary domain of every hosted name, and each domain's aliases.
-    let mut primary: HashMap<&str, &Domain> = HashMap::new();
-    for domain in &spec.domains {
-        primary.insert(&domain.name, domain);
-        for alias_domain in &domain.alias_domains {
-            primary.insert(alias_domain, domain);
-        }
-    }
-    let mut out = start(
-        header,
-        "smtpd_sender_login_maps: sender address -> the SASL logins that may use it",
-        spec.domains.len() * 64,
-    );
-    for domain in &spec.domains {
+    let hosted = Hosted::new(&spec.domains);
+    // Each domain's lines on their own, on every core: following a million
+    // aliases is a million lookups, many in other domains' tables.
+    let chunks = crate::spec::parallel::map(&spec.domains, |d, domain| {
         let name = domain.name.as_str();
+        let mut out = Vec::with_capacity(estimate(std::slice::from_ref(domain)));
         let _ = writeln!(out, "\n# {name}");
-        let locals: Vec<&str> = domain
-            .mailboxes
-            .iter()
-            .map(|m| m.local.as_str())
-            .chain(domain.aliases.iter().map(|a| a.local.as_str()))
-            .collect();
-        for local in locals {
-            let mut logins = BTreeSet::new();
-            owners(
-                &primary,
-                &format!("{local}@{name}"),
-                &mut BTreeSet::new(),
-                &mut logins,
-            );
+        let mut logins = Vec::new();
+        let mut seen = HashSet::default();
+        let mut line = String::new();
+        for mailbox in &domain.mailboxes {
+            let local = mailbox.local.as_str();
+            entry(&mut out, &[local, "@", name], &[local, "@", name]);
+            for alias_domain in &domain.alias_domains {
+                entry(&mut out, &[local, "@", alias_domain], &[local, "@", name]);
+            }
+        }
+        for (a, alias) in domain.aliases.iter().enumerate() {
+            let local = alias.local.as_str();
+            logins.clear();
+            // A set that once held a huge expansion is dropped rather than
+            // cleared: clearing costs its capacity, on every alias after.
+            if seen.capacity() > 1024 {
+                seen = HashSet::default();
+            }
+            seen.clear();
+            hosted.expand((d, a), &mut seen, &mut logins);
             if logins.is_empty() {
                 continue;
             }
-            let logins: Vec<String> = logins.into_iter().collect();
-            targets(&mut out, &[local, "@", name], &logins);
+            // Sorted as the addresses they spell, each once.
+            logins.sort_unstable_by(|&x, &y| hosted.spelt(x).cmp(hosted.spelt(y)));
+            logins.dedup();
+            line.clear();
+            for (i, &(login_domain, login)) in logins.iter().enumerate() {
+                if i > 0 {
+                    line.push_str(", ");
+                }
+                line.push_str(login);
+                line.push('@');
+                line.push_str(&spec.domains[login_domain].name);
+            }
+            entry(&mut out, &[local, "@", name], &[&line]);
             for alias_domain in &domain.alias_domains {
-                targets(&mut out, &[local, "@", alias_domain], &logins);
+                entry(&mut out, &[local, "@", alias_domain], &[&line]);
             }
         }
+        out
+    });
+    let mut out = start(
+        header,
+        "smtpd_sender_login_maps: sender address -> the SASL logins that may use it",
+        chunks.iter().map(Vec::len).sum(),
+    );
+    for chunk in chunks {
+        out.extend_from_slice(&chunk);
     }
     out
 }
 
-/// The mailboxes `address` expands to, following aliases hosted here.
-fn owners(
-    primary: &std::collections::HashMap<&str, &Domain>,
-    address: &str,
-    seen: &mut std::collections::BTreeSet<String>,
-    out: &mut std::collections::BTreeSet<String>,
-) {
-    let Some((local, domain)) = address.rsplit_once('@') else {
-        return;
-    };
-    let Some(domain) = primary.get(domain) else {
-        return;
-    };
-    let canonical = format!("{local}@{}", domain.name);
-    if !seen.insert(canonical.clone()) {
-        return;
-    }
-    if domain.mailboxes.iter().any(|m| m.local == local) {
-        out.insert(canonical);
-    } else if let Some(alias) = domain.aliases.iter().find(|a| a.local == local) {
-        for target in &alias.targets {
-            owners(primary, target, seen, out);
+/// Every address the spec hosts, for following aliases: the domain (by
+/// index) behind each hosted or alias domain name, and what each local part
+/// of a domain is.
+struct Hosted<'s> {
+    domains: &'s [Domain],
+    primary: HashMap<&'s str, usize>,
+    locals: Vec<HashMap<&'s str, Local>>,
+}
+
+#[derive(Clone, Copy)]
+enum Local {
+    Mailbox,
+    /// The index of the alias in its domain.
+    Alias(usize),
+}
+
+/// A hosted address: its domain's index and its local part.
+type Address<'s> = (usize, &'s str);
+
+impl<'s> Hosted<'s> {
+    fn new(domains: &'s [Domain]) -> Self {
+        let mut primary = HashMap::default();
+        for (d, domain) in domains.iter().enumerate() {
+            primary.insert(domain.name.as_str(), d);
+            for alias_domain in &domain.alias_domains {
+                primary.insert(alias_domain.as_str(), d);
+            }
         }
+        let locals = crate::spec::parallel::map(domains, |_, domain| {
+            let mut locals = HashMap::with_capacity_and_hasher(
+                domain.mailboxes.len() + domain.aliases.len(),
+                FxBuildHasher,
+            );
+            for mailbox in &domain.mailboxes {
+                locals.insert(mailbox.local.as_str(), Local::Mailbox);
+            }
+            for (a, alias) in domain.aliases.iter().enumerate() {
+                locals.insert(alias.local.as_str(), Local::Alias(a));
+            }
+            locals
+        });
+        Hosted {
+            domains,
+            primary,
+            locals,
+        }
+    }
+
+    /// The bytes of `local@domain`, for sorting without building it.
+    fn spelt(&self, (d, local): Address<'s>) -> impl Iterator<Item = u8> + 's {
+        local
+            .bytes()
+            .chain(std::iter::once(b'@'))
+            .chain(self.domains[d].name.bytes())
+    }
+
+    /// Add the mailboxes alias `a` of domain `d` expands to, following
+    /// aliases hosted here, to `out`; `seen` holds the aliases followed so
+    /// far, so each is followed once.
+    fn expand(
+        &self,
+        (d, a): (usize, usize),
+        seen: &mut HashSet<(usize, usize)>,
+        out: &mut Vec<Address<'s>>,
+    ) {
+        if !seen.insert((d, a)) {
+            return;
+        }
+        let home = &self.domains[d];
+        for target in &home.aliases[a].targets {
+            let Some((local, domain)) = target.rsplit_once('@') else {
+                continue;
+            };
+            // Most targets are in the alias's own domain: no lookup for it.
+            let target_domain = if domain == home.name {
+                d
+            } else if let Some(&primary) = self.primary.get(domain) {
+                primary
+            } else {
+                continue;
+            };
+            match self.locals[target_domain].get(local) {
+                Some(Local::Mailbox) => out.push((target_domain, local)),
+                Some(&Local::Alias(b)) => self.expand((target_domain, b), seen, out),
+                None => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::SourceFile;
+
+    /// The `sender_login` entries rendered for `domains` (TOML `[[domain]]` tables).
+    fn sender_logins(domains: &str) -> Vec<String> {
+        let text = format!(
+            "version = 1\n[server]\nhostname = \"mail.example.com\"\n[dovecot]\nenabled = true\n{domains}"
+        );
+        let spec = crate::spec::from_source(&SourceFile::new("t.toml", text))
+            .expect("valid")
+            .spec;
+        String::from_utf8(super::sender_logins(&spec, "# header"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn sender_logins_follow_aliases_across_domains_once_each_in_address_order() {
+        let lines = sender_logins(
+            r#"
+[[domain]]
+name = "a.test"
+mailboxes = ["x", "x.y"]
+alias_domains = ["alias.test"]
+[domain.aliases]
+team = ["x.y", "x", "lead@b.test", "someone@outside.test"]
+lead = ["x@alias.test"]
+both = ["team", "lead"]
+outside = ["someone@outside.test"]
+
+[[domain]]
+name = "b.test"
+mailboxes = ["z"]
+[domain.aliases]
+lead = ["x.y@alias.test", "z"]
+"#,
+        );
+        assert_eq!(
+            lines,
+            [
+                "x@a.test\tx@a.test",
+                "x@alias.test\tx@a.test",
+                "x.y@a.test\tx.y@a.test",
+                "x.y@alias.test\tx.y@a.test",
+                // `x.y@` sorts before `x@` as addresses ('.' < '@'), though
+                // `x` is the shorter local part; each login is listed once
+                // however many paths lead to it.
+                "both@a.test\tx.y@a.test, x@a.test, z@b.test",
+                "both@alias.test\tx.y@a.test, x@a.test, z@b.test",
+                "lead@a.test\tx@a.test",
+                "lead@alias.test\tx@a.test",
+                "team@a.test\tx.y@a.test, x@a.test, z@b.test",
+                "team@alias.test\tx.y@a.test, x@a.test, z@b.test",
+                "z@b.test\tz@b.test",
+                "lead@b.test\tx.y@a.test, z@b.test",
+            ]
+        );
     }
 }
