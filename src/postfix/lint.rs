@@ -1112,7 +1112,10 @@ fn check_map_reference(
 
 /// The content rules for one lookup-table source.
 fn lint_table(path: &Path, text: &str, role: Role, findings: &mut Vec<Diagnostic>) {
-    let mut keys: HashMap<String, usize> = HashMap::new();
+    // A rendered `virtual` has a million keys: the fast hasher, and a key
+    // copied only when it has upper case in it.
+    let mut keys: rustc_hash::FxHashMap<std::borrow::Cow<str>, usize> =
+        rustc_hash::FxHashMap::default();
     let mut entries = Vec::new();
     parse::parse_table(
         text,
@@ -1141,6 +1144,7 @@ fn lint_table(path: &Path, text: &str, role: Role, findings: &mut Vec<Diagnostic
             );
         },
     );
+    keys.reserve(entries.len());
     for entry in entries {
         let key_column = entry.line_text[..entry.key_offset].chars().count() + 1;
         let key_at = || {
@@ -1152,7 +1156,12 @@ fn lint_table(path: &Path, text: &str, role: Role, findings: &mut Vec<Diagnostic
                 entry.key.chars().count(),
             )
         };
-        match keys.entry(entry.key.to_lowercase()) {
+        let folded = if entry.key.is_ascii() && !entry.key.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Borrowed(entry.key)
+        } else {
+            std::borrow::Cow::Owned(entry.key.to_lowercase())
+        };
+        match keys.entry(folded) {
             std::collections::hash_map::Entry::Occupied(first) => findings.push(
                 Diagnostic::error("table-duplicate-key", format!("`{}` is already a key on line {}", entry.key, first.get()))
                     .at(key_at())
