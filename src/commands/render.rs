@@ -32,11 +32,6 @@ struct Report<'a> {
 }
 
 pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Exit> {
-    // mimalloc asks the kernel for transparent huge pages. A large spec
-    // touches half a gigabyte, and on a busy machine the kernel compacts
-    // memory to find 2 MiB pages: more system time, and a higher peak RSS,
-    // than 4 KiB pages cost (bench/README.md). Best effort: it only tunes.
-    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let path = super::spec_path(global.spec.as_deref())?;
     let mut timer = super::Timer::new(output);
     let spec = super::load_spec(&path, output, &mut timer)?;
