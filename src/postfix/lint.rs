@@ -4,6 +4,7 @@
 //! It never prints; a problem in a file is a finding, and only a path that
 //! cannot be read is an error.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -48,22 +49,26 @@ impl LintReport {
 /// to know which service parameters exist, and its maps to know their roles.
 #[derive(Debug, Default)]
 #[allow(clippy::struct_field_names)] // `config_dir` is Postfix's own name
-struct Config {
+struct Config<'a> {
     config_dir: PathBuf,
-    main: Option<(PathBuf, String)>,
-    master: Option<(PathBuf, String)>,
-    tables: Vec<(PathBuf, String)>,
+    main: Option<(PathBuf, Text<'a>)>,
+    master: Option<(PathBuf, Text<'a>)>,
+    tables: Vec<(PathBuf, Text<'a>)>,
     /// Files are on disk: check TLS files and compiled maps, and read the
     /// maps `main.cf` references.
     on_disk: bool,
 }
+
+/// A file's text: read from disk, or borrowed from what `render` holds in
+/// memory (a million-alias `virtual` is not copied to be linted).
+type Text<'a> = Cow<'a, str>;
 
 /// Lint files and directories. A directory means its `main.cf`, `master.cf`
 /// and every map `main.cf` references. A file named `main.cf*` or
 /// `master.cf*` is read as such; any other file is a lookup-table source.
 pub fn lint_paths(paths: &[PathBuf]) -> Result<LintReport, LintError> {
     let mut configs: Vec<Config> = Vec::new();
-    let mut loose: Vec<(PathBuf, String)> = Vec::new();
+    let mut loose: Vec<(PathBuf, Text)> = Vec::new();
     for path in paths {
         let metadata = std::fs::metadata(path).map_err(|source| match source.kind() {
             io::ErrorKind::NotFound => LintError::NotFound { path: path.clone() },
@@ -85,7 +90,7 @@ pub fn lint_paths(paths: &[PathBuf]) -> Result<LintReport, LintError> {
             }
             configs.push(config);
         } else {
-            loose.push((path.clone(), read(path)?));
+            loose.push((path.clone(), Cow::Owned(read(path)?)));
         }
     }
     configs.extend(group_loose(loose));
@@ -106,10 +111,7 @@ pub fn lint_rendered(files: &[(&str, &[u8])]) -> Vec<Diagnostic> {
         ..Config::default()
     };
     for (name, contents) in files {
-        let entry = (
-            dir.join(name),
-            String::from_utf8_lossy(contents).into_owned(),
-        );
+        let entry = (dir.join(name), String::from_utf8_lossy(contents));
         match kind_of(Path::new(name)) {
             Kind::Main => config.main = Some(entry),
             Kind::Master => config.master = Some(entry),
@@ -144,7 +146,7 @@ fn kind_of(path: &Path) -> Kind {
 
 /// Files named on the command line: a `main.cf` and a `master.cf` from the
 /// same directory are checked together; every other file on its own.
-fn group_loose(files: Vec<(PathBuf, String)>) -> Vec<Config> {
+fn group_loose(files: Vec<(PathBuf, Text)>) -> Vec<Config> {
     let mut configs: Vec<Config> = Vec::new();
     for (path, text) in files {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -185,11 +187,11 @@ fn read(path: &Path) -> Result<String, LintError> {
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
-fn read_if_exists(path: &Path) -> Result<Option<(PathBuf, String)>, LintError> {
+fn read_if_exists(path: &Path) -> Result<Option<(PathBuf, Text<'static>)>, LintError> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(Some((
             path.to_path_buf(),
-            String::from_utf8_lossy(&bytes).into_owned(),
+            Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
         ))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(LintError::Read {
@@ -694,7 +696,7 @@ fn check_domain_classes(
 
 /// The source text of a table reference like `hash:/etc/postfix/vdomains`,
 /// from the files being linted or (on disk) the file system.
-fn table_text(kind: &str, source: &str, config: &Config) -> Option<String> {
+fn table_text<'c>(kind: &str, source: &str, config: &'c Config) -> Option<Cow<'c, str>> {
     let kind = kind.strip_prefix("proxy:").unwrap_or(kind);
     if !INDEXED_TYPES.iter().any(|(t, _)| *t == kind) && kind != "texthash" {
         return None;
@@ -702,10 +704,10 @@ fn table_text(kind: &str, source: &str, config: &Config) -> Option<String> {
     let source = source.strip_prefix("proxy:").unwrap_or(source);
     let path = Path::new(source);
     if let Some((_, text)) = config.tables.iter().find(|(p, _)| p == path) {
-        return Some(text.clone());
+        return Some(Cow::Borrowed(text));
     }
     if config.on_disk {
-        std::fs::read_to_string(path).ok()
+        std::fs::read_to_string(path).ok().map(Cow::Owned)
     } else {
         None
     }
@@ -1099,9 +1101,9 @@ fn check_map_reference(
         return;
     }
     let text = match loaded {
-        Some((_, text)) => text.clone(),
+        Some((_, text)) => Cow::Borrowed(text.as_ref()),
         None if config.on_disk => match std::fs::read(&r.source) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
             Err(_) => return,
         },
         None => return,
