@@ -50,6 +50,10 @@ log "building mailctl (release)"
 (cd "$ROOT" && cargo build --release --quiet)
 MAILCTL=${CARGO_TARGET_DIR:-$ROOT/target}/release/mailctl
 [ -x "$MAILCTL" ] || { echo "run.sh: no binary at $MAILCTL" >&2; exit 3; }
+log "building bench/validation_floor (release)"
+FLOOR_TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/validation_floor
+(cd "$HERE/validation_floor" && CARGO_TARGET_DIR=$FLOOR_TARGET cargo build --release --quiet --locked)
+FLOOR=$FLOOR_TARGET/release/validation-floor
 
 mkdir -p "$WORK" "$RES"
 if ! "$VENV/bin/python" -c 'import jinja2, sys; sys.exit(jinja2.__version__ != "3.1.6")' 2>/dev/null; then
@@ -196,6 +200,16 @@ for km in $SIZES; do
   row "cat + fsync" "$label" "$(secs "$CS_WALL") (min $(secs "$CS_MIN"))" "$(secs "$CS_CPU")" "$CS_RSS MiB" "$(ratio "$J_WALL" "$CS_WALL")" "$(ratio "$CS_WALL" "$C_WALL")" "$(ratio "$CS_WALL" "$C_WALL")" "-" \
       "as cat, then fsync both files and the dir (mailctl syncs too)"
 
+  # The least any validator must do after parsing (bench/validation_floor):
+  # the duplicate and target-exists lookups alone, on both cores. With
+  # mailctl's own render + write it bounds the post-parse work from below.
+  log "$label: validation floor"
+  floor_line=$("$FLOOR" "$S" 7)
+  floor_s=$(awk '{print $1 / 1000}' <<< "$floor_line")
+  bound=$(awk -v a="$floor_s" -v b="$M_RW" 'BEGIN {print a + b}')
+  row "validation floor" "$label" "$(secs "$floor_s")" "-" "-" "-" "$(ratio "$floor_s" "$C_WALL")" "-" "-" \
+      "hash lookups only: ${floor_line#* ms }"
+
   # The same spec with submission, Dovecot checking the logins, as a real server
   # runs: render also follows every alias to its mailboxes (sender_login) and
   # writes Dovecot's files. No Jinja2 counterpart; the split shows the cost.
@@ -220,6 +234,7 @@ for km in $SIZES; do
   VERDICTS+=("$label: mailctl >= 10x faster than Jinja2: $(ok "$J_WALL / $M_WALL >= 10") ($(ratio "$J_WALL" "$M_WALL"))")
   VERDICTS+=("$label: post-parse work <= 3x cat floor:  $(ok "$M_POST / $C_WALL <= 3") ($(ratio "$M_POST" "$C_WALL"): validate+render+compare+write $(ms "$M_POST") vs cat $(secs "$C_WALL"))")
   VERDICTS+=("$label:   (render+write alone <= 3x cat:   $(ok "$M_RW / $C_WALL <= 3"), $(ratio "$M_RW" "$C_WALL"): $(ms "$M_RW"))")
+  VERDICTS+=("$label:   (lower bound, validation floor + render+write: $(ms "$bound"), $(ratio "$bound" "$C_WALL") cat)")
   VERDICTS+=("$label: peak RSS < 1 GiB:                 $(ok "$M_RSS < 1024") ($M_RSS MiB)")
 done
 
