@@ -15,9 +15,11 @@
 //! - `vmailbox` (`virtual_mailbox_maps`): each mailbox and its Maildir.
 //! - `vdomains` (`virtual_mailbox_domains`): the hosted domains.
 
+use std::collections::hash_map::Entry;
 use std::io::Write;
+use std::rc::Rc;
 
-use rustc_hash::{FxBuildHasher, FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 
 use crate::spec::model::{Domain, Spec};
 
@@ -174,7 +176,7 @@ pub fn sender_logins(spec: &Spec, header: &str) -> Vec<u8> {
         let mut out = Vec::with_capacity(estimate(std::slice::from_ref(domain)));
         let _ = writeln!(out, "\n# {name}");
         let mut logins = Vec::new();
-        let mut seen = HashSet::default();
+        let mut memo = Memo::default();
         let mut line = String::new();
         for mailbox in &domain.mailboxes {
             let local = mailbox.local.as_str();
@@ -186,19 +188,11 @@ pub fn sender_logins(spec: &Spec, header: &str) -> Vec<u8> {
         for (a, alias) in domain.aliases.iter().enumerate() {
             let local = alias.local.as_str();
             logins.clear();
-            // A set that once held a huge expansion is dropped rather than
-            // cleared: clearing costs its capacity, on every alias after.
-            if seen.capacity() > 1024 {
-                seen = HashSet::default();
-            }
-            seen.clear();
-            hosted.expand((d, a), &mut seen, &mut logins);
+            hosted.gather((d, a), &mut memo, &mut logins);
             if logins.is_empty() {
                 continue;
             }
-            // Sorted as the addresses they spell, each once.
-            logins.sort_unstable_by(|&x, &y| hosted.spelt(x).cmp(hosted.spelt(y)));
-            logins.dedup();
+            hosted.sort(&mut logins);
             line.clear();
             for (i, &(login_domain, login)) in logins.iter().enumerate() {
                 if i > 0 {
@@ -245,6 +239,14 @@ enum Local {
 /// A hosted address: its domain's index and its local part.
 type Address<'s> = (usize, &'s str);
 
+/// An alias: its domain's index and its index in the domain.
+type AliasId = (usize, usize);
+
+/// The logins of each alias expanded so far, sorted, each once; `None`
+/// while an alias is being expanded. An alias that several others reach (a
+/// chain, a team list) is followed once, not once per alias above it.
+type Memo<'s> = HashMap<AliasId, Option<Rc<[Address<'s>]>>>;
+
 impl<'s> Hosted<'s> {
     fn new(domains: &'s [Domain]) -> Self {
         let mut primary = HashMap::default();
@@ -274,6 +276,74 @@ impl<'s> Hosted<'s> {
         }
     }
 
+    /// What a target of an alias in domain `home` is, when it is hosted here.
+    fn resolve(&self, home: usize, target: &'s str) -> Option<(usize, &'s str, Local)> {
+        let (local, domain) = target.rsplit_once('@')?;
+        // Most targets are in the alias's own domain: no lookup for it.
+        let d = if domain == self.domains[home].name {
+            home
+        } else {
+            *self.primary.get(domain)?
+        };
+        Some((d, local, *self.locals[d].get(local)?))
+    }
+
+    /// Add the mailboxes alias `id` reaches, through aliases hosted here, to
+    /// `out` (unsorted, maybe twice). Aliases among its targets are looked
+    /// up in `memo`, and expanded into it first when they are not there.
+    fn gather(&self, (d, a): AliasId, memo: &mut Memo<'s>, out: &mut Vec<Address<'s>>) {
+        for target in &self.domains[d].aliases[a].targets {
+            match self.resolve(d, target) {
+                Some((t, local, Local::Mailbox)) => out.push((t, local)),
+                Some((t, _, Local::Alias(b))) => {
+                    if !memo.contains_key(&(t, b)) {
+                        self.expand((t, b), memo);
+                    }
+                    if let Some(Some(logins)) = memo.get(&(t, b)) {
+                        out.extend_from_slice(logins);
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Put the logins of alias `start`, and of every alias it reaches, into
+    /// `memo`: depth first with a stack of its own, since a chain of aliases
+    /// can be as long as the spec (a recursion that deep overflowed the
+    /// worker thread's stack). An alias met again while it is being
+    /// expanded (a loop, which validation refuses) adds nothing.
+    fn expand(&self, start: AliasId, memo: &mut Memo<'s>) {
+        let mut stack = vec![(start, false)];
+        while let Some((id, targets_done)) = stack.pop() {
+            if targets_done {
+                // Every alias among its targets is in `memo` by now, so
+                // `gather` expands nothing here.
+                let mut logins = Vec::new();
+                self.gather(id, memo, &mut logins);
+                self.sort(&mut logins);
+                memo.insert(id, Some(logins.into()));
+            } else if let Entry::Vacant(slot) = memo.entry(id) {
+                slot.insert(None);
+                stack.push((id, true));
+                let (d, a) = id;
+                for target in &self.domains[d].aliases[a].targets {
+                    if let Some((t, _, Local::Alias(b))) = self.resolve(d, target)
+                        && !memo.contains_key(&(t, b))
+                    {
+                        stack.push(((t, b), false));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sort `logins` as the addresses they spell, and drop repeats.
+    fn sort(&self, logins: &mut Vec<Address<'s>>) {
+        logins.sort_unstable_by(|&x, &y| self.spelt(x).cmp(self.spelt(y)));
+        logins.dedup();
+    }
+
     /// The bytes of `local@domain`, for sorting without building it.
     fn spelt(&self, (d, local): Address<'s>) -> impl Iterator<Item = u8> + 's {
         local
@@ -281,43 +351,12 @@ impl<'s> Hosted<'s> {
             .chain(std::iter::once(b'@'))
             .chain(self.domains[d].name.bytes())
     }
-
-    /// Add the mailboxes alias `a` of domain `d` expands to, following
-    /// aliases hosted here, to `out`; `seen` holds the aliases followed so
-    /// far, so each is followed once.
-    fn expand(
-        &self,
-        (d, a): (usize, usize),
-        seen: &mut HashSet<(usize, usize)>,
-        out: &mut Vec<Address<'s>>,
-    ) {
-        if !seen.insert((d, a)) {
-            return;
-        }
-        let home = &self.domains[d];
-        for target in &home.aliases[a].targets {
-            let Some((local, domain)) = target.rsplit_once('@') else {
-                continue;
-            };
-            // Most targets are in the alias's own domain: no lookup for it.
-            let target_domain = if domain == home.name {
-                d
-            } else if let Some(&primary) = self.primary.get(domain) {
-                primary
-            } else {
-                continue;
-            };
-            match self.locals[target_domain].get(local) {
-                Some(Local::Mailbox) => out.push((target_domain, local)),
-                Some(&Local::Alias(b)) => self.expand((target_domain, b), seen, out),
-                None => {}
-            }
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write;
+
     use crate::spec::SourceFile;
 
     /// The `sender_login` entries rendered for `domains` (TOML `[[domain]]` tables).
@@ -376,6 +415,26 @@ lead = ["x.y@alias.test", "z"]
                 "z@b.test\tz@b.test",
                 "lead@b.test\tx.y@a.test, z@b.test",
             ]
+        );
+    }
+
+    #[test]
+    fn sender_logins_follow_a_chain_as_long_as_the_spec() {
+        // A recursive expansion overflowed a thread's stack at about 20,000
+        // links, and followed each chain once per alias above it.
+        const LINKS: usize = 50_000;
+        let mut spec =
+            String::from("[[domain]]\nname = \"e.test\"\nmailboxes = [\"mb\"]\n[domain.aliases]\n");
+        for i in 0..LINKS {
+            writeln!(spec, "c{i} = \"c{}\"", i + 1).unwrap();
+        }
+        writeln!(spec, "c{LINKS} = \"mb\"").unwrap();
+        let lines = sender_logins(&spec);
+        assert_eq!(lines.len(), LINKS + 2);
+        assert!(
+            lines[1..].iter().all(|l| l.ends_with("\tmb@e.test")),
+            "{:?}",
+            lines.iter().find(|l| !l.ends_with("\tmb@e.test"))
         );
     }
 }
