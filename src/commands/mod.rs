@@ -24,13 +24,6 @@ use crate::output::Output;
 
 /// Run the parsed command line.
 pub fn run(cli: Cli, output: &Output) -> Result<Exit> {
-    // mimalloc asks the kernel for transparent huge pages. A large spec
-    // touches half a gigabyte, and the kernel zeroes every 2 MiB page on first
-    // touch and, on a busy machine, compacts memory to find them: more system
-    // time, and a higher peak RSS, than 4 KiB pages cost (bench/README.md;
-    // `validate` of a million aliases spent 46% of its cycles zeroing them).
-    // Best effort: it only tunes.
-    let _ = rustix::thread::disable_transparent_huge_pages(true);
     match cli.command {
         Command::Validate(args) => validate::run(&cli.global, &args, output),
         Command::Render(args) => render::run(&cli.global, &args, output),
@@ -87,22 +80,50 @@ impl<'a> Timer<'a> {
     }
 }
 
+/// Turn transparent huge pages off for the rest of this process, for the
+/// commands that hold a large spec in memory (`render`, `validate`).
+///
+/// mimalloc asks the kernel for huge pages. A large spec touches half a
+/// gigabyte, and the kernel zeroes every 2 MiB page on first touch and, on a
+/// busy machine, compacts memory to find them: more system time, and a
+/// higher peak RSS, than 4 KiB pages cost (bench/README.md; `validate` of a
+/// million aliases spent 46% of its cycles zeroing them). The setting is
+/// inherited by child processes, so it is not made for commands that run
+/// user hooks (`cert`); the children of `render` and `validate` are short
+/// tools (`postmap`, `postfix reload`, `doveconf -n`, `opendkim -n`). Best
+/// effort: it only tunes.
+pub fn without_huge_pages() {
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
+}
+
+/// What `check_spec` does with the spec as parsed once it is validated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum AfterValidation {
+    /// Leave it to the exit. A large spec is millions of small allocations
+    /// made on the parse threads: freeing them one by one from this thread
+    /// took longer than rendering every map, and `render`'s peak memory is
+    /// reached during validation anyway.
+    LeaveParsedToExit,
+    /// Free it now: `validate` reaches its peak later, while it renders and
+    /// lints, and freeing first lowers that peak at about the same time.
+    FreeParsed,
+}
+
 /// Read, parse and validate the spec, timing each step (`-v`).
 pub fn check_spec(
     path: &Path,
     timer: &mut Timer,
+    after: AfterValidation,
 ) -> Result<crate::spec::LoadedSpec, crate::spec::SpecError> {
     let file = crate::spec::read(path)?;
     timer.lap("read spec");
     let parsed = crate::spec::parse(&file)?;
     timer.lap("parse spec");
     let checked = crate::spec::check(&file, &parsed);
-    // The spec as read is done with, but a large one is millions of
-    // small allocations made on the parse threads: freeing them one by
-    // one from this thread took longer than rendering every map, and
-    // nothing reuses that memory before the command ends. So it is left
-    // to the exit (peak RSS is reached during validation either way).
-    std::mem::forget(parsed);
+    match after {
+        AfterValidation::LeaveParsedToExit => std::mem::forget(parsed),
+        AfterValidation::FreeParsed => drop(parsed),
+    }
     timer.lap("validate spec");
     checked
 }
@@ -110,7 +131,7 @@ pub fn check_spec(
 /// Load and validate the spec, printing its diagnostics. Invalid specs are
 /// an error (exit 2) for every command but `validate`.
 pub fn load_spec(path: &Path, output: &Output, timer: &mut Timer) -> Result<crate::spec::Spec> {
-    match check_spec(path, timer) {
+    match check_spec(path, timer, AfterValidation::LeaveParsedToExit) {
         Ok(loaded) => {
             output.diagnostics(&loaded.warnings);
             Ok(loaded.spec)

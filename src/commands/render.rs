@@ -32,6 +32,7 @@ struct Report<'a> {
 }
 
 pub fn run(global: &GlobalArgs, args: &RenderArgs, output: &Output) -> Result<Exit> {
+    super::without_huge_pages();
     let path = super::spec_path(global.spec.as_deref())?;
     let mut timer = super::Timer::new(output);
     let spec = super::load_spec(&path, output, &mut timer)?;

@@ -3,6 +3,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
+use super::AfterValidation;
 use crate::cli::{GlobalArgs, ReportFormat, ValidateArgs};
 use crate::exit::Exit;
 use crate::output::Output;
@@ -19,9 +20,10 @@ struct Report<'a> {
 }
 
 pub fn run(global: &GlobalArgs, args: &ValidateArgs, output: &Output) -> Result<Exit> {
+    super::without_huge_pages();
     let path = super::spec_path(global.spec.as_deref())?;
     let mut timer = super::Timer::new(output);
-    let diagnostics = match super::check_spec(&path, &mut timer) {
+    let diagnostics = match super::check_spec(&path, &mut timer, AfterValidation::FreeParsed) {
         Ok(loaded) => {
             // Rendering in memory catches template errors too, and linting
             // the rendered files shows a template bug as a finding.
@@ -56,8 +58,10 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs, output: &Output) -> Result<
                 }
                 timer.lap(check.program);
             }
-            // As in `render`: millions of small allocations made on other
-            // threads, which the exit frees faster than `drop` would.
+            // The model and the rendered files: millions of small
+            // allocations, many made on other threads, which the exit frees
+            // faster than `drop` would, and nothing follows that needs the
+            // memory.
             std::mem::forget((loaded.spec, files));
             diagnostics
         }

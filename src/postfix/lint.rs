@@ -1115,9 +1115,8 @@ fn check_map_reference(
 /// The content rules for one lookup-table source.
 fn lint_table(path: &Path, text: &str, role: Role, findings: &mut Vec<Diagnostic>) {
     // A rendered `virtual` has a million keys: the fast hasher, and a key
-    // copied only when it has upper case in it.
-    let mut keys: rustc_hash::FxHashMap<std::borrow::Cow<str>, usize> =
-        rustc_hash::FxHashMap::default();
+    // copied only when folding could change it (upper case, or not ASCII).
+    let mut keys: rustc_hash::FxHashMap<Cow<str>, usize> = rustc_hash::FxHashMap::default();
     let mut entries = Vec::new();
     parse::parse_table(
         text,
@@ -1159,9 +1158,9 @@ fn lint_table(path: &Path, text: &str, role: Role, findings: &mut Vec<Diagnostic
             )
         };
         let folded = if entry.key.is_ascii() && !entry.key.bytes().any(|b| b.is_ascii_uppercase()) {
-            std::borrow::Cow::Borrowed(entry.key)
+            Cow::Borrowed(entry.key)
         } else {
-            std::borrow::Cow::Owned(entry.key.to_lowercase())
+            Cow::Owned(entry.key.to_lowercase())
         };
         match keys.entry(folded) {
             std::collections::hash_map::Entry::Occupied(first) => findings.push(
