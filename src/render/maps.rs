@@ -244,7 +244,9 @@ type AliasId = (usize, usize);
 
 /// The logins of each alias expanded so far, sorted, each once; `None`
 /// while an alias is being expanded. An alias that several others reach (a
-/// chain, a team list) is followed once, not once per alias above it.
+/// chain, a team list) is followed once, not once per alias above it. Kept
+/// while one domain's lines are rendered: the lists (as long as the lines
+/// they become) are freed when the domain is done.
 type Memo<'s> = HashMap<AliasId, Option<Rc<[Address<'s>]>>>;
 
 impl<'s> Hosted<'s> {
