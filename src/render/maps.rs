@@ -280,7 +280,7 @@ impl<'s> Hosted<'s> {
 
     /// What a target of an alias in domain `home` is, when it is hosted here.
     fn resolve(&self, home: usize, target: &'s str) -> Option<(usize, &'s str, Local)> {
-        let (local, domain) = target.rsplit_once('@')?;
+        let (local, domain) = crate::spec::names::split_address(target)?;
         // Most targets are in the alias's own domain: no lookup for it.
         let d = if domain == self.domains[home].name {
             home
