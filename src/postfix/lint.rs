@@ -183,16 +183,17 @@ fn read(path: &Path) -> Result<String, LintError> {
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    Ok(text_of(bytes))
+}
+
+/// A file's bytes as text, invalid UTF-8 replaced; copied only when it has some.
+fn text_of(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 fn read_if_exists(path: &Path) -> Result<Option<(PathBuf, Text<'static>)>, LintError> {
     match std::fs::read(path) {
-        Ok(bytes) => Ok(Some((
-            path.to_path_buf(),
-            Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
-        ))),
+        Ok(bytes) => Ok(Some((path.to_path_buf(), Cow::Owned(text_of(bytes))))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(LintError::Read {
             path: path.to_path_buf(),
@@ -1103,7 +1104,7 @@ fn check_map_reference(
     let text = match loaded {
         Some((_, text)) => Cow::Borrowed(text.as_ref()),
         None if config.on_disk => match std::fs::read(&r.source) {
-            Ok(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+            Ok(bytes) => Cow::Owned(text_of(bytes)),
             Err(_) => return,
         },
         None => return,
