@@ -658,16 +658,21 @@ mod tests {
         assert_eq!(server.udp_queries().len(), 1);
     }
 
-    #[tokio::test]
-    async fn a_timeout_is_retried_once_with_a_new_id() {
-        let server = serve(|query, before| {
+    /// A server that drops the first query and answers every later one.
+    async fn serve_after_one_drop() -> Server {
+        serve(|query, before| {
             if before == 0 {
                 Vec::new()
             } else {
                 vec![Reply::Send(answer(query, ResponseCode::NoError, &[GOOD]))]
             }
         })
-        .await;
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_timeout_is_retried_once_with_a_new_id() {
+        let server = serve_after_one_drop().await;
         let dns = resolver(&server);
         assert_eq!(
             dns.query("www.example", QueryType::A).await,
@@ -681,14 +686,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_lost_datagram_is_sent_again_before_the_timeout() {
-        let server = serve(|query, before| {
-            if before == 0 {
-                Vec::new()
-            } else {
-                vec![Reply::Send(answer(query, ResponseCode::NoError, &[GOOD]))]
-            }
-        })
-        .await;
+        let server = serve_after_one_drop().await;
         let dns = DirectResolver::new(vec![server.address], Duration::from_secs(30), 64).unwrap();
         assert_eq!(
             dns.query("www.example", QueryType::A).await,
