@@ -113,7 +113,8 @@ pub fn wait_for_port(port: u16, timeout: std::time::Duration) -> bool {
 /// Wait until a socket listens on 127.0.0.1:`port`, without connecting to
 /// it: read from `/proc/net/tcp` (state `0A` is LISTEN). For servers that a
 /// bare connect upsets: `OpenDKIM` 2.11 can crash on the next milter
-/// connection after one that closed without a word (upstream issue #128).
+/// connection after one that closed without a word (upstream issue #128),
+/// and a bare connect to Postfix with a milter is one of those.
 /// `false` after `timeout`.
 pub fn wait_for_listen(port: u16, timeout: std::time::Duration) -> bool {
     let local = format!("0100007F:{port:04X}");
